@@ -128,7 +128,7 @@ public final class Bitmap {
         return (old & mask) != 0;
     }
 
-    /** {@code find_next_bit}: the first set bit at or after {@code offset} and below {@code size}, else {@code size}. */
+    /** {@code find_next_bit}: the first set bit in {@code [offset, size)}, else {@code size}. */
     public static long findNextBit(KernelMemory mem, long addr, long size, long offset) {
         requireNonNegative("size", size, "offset", offset);
         if (offset >= size) {
@@ -146,7 +146,7 @@ public final class Bitmap {
         return Math.min((idx << 6) + Long.numberOfTrailingZeros(word), size);
     }
 
-    /** {@code find_next_zero_bit}: the first clear bit at or after {@code offset} and below {@code size}, else {@code size}. */
+    /** {@code find_next_zero_bit}: the first clear bit in {@code [offset, size)}, else {@code size}. */
     public static long findNextZeroBit(KernelMemory mem, long addr, long size, long offset) {
         requireNonNegative("size", size, "offset", offset);
         if (offset >= size) {

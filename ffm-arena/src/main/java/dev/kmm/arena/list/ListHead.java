@@ -17,7 +17,8 @@ import java.util.function.LongConsumer;
  * }</pre>
  * and, when the loop deletes the current entry ({@code list_for_each_safe}):
  * <pre>{@code
- * for (long p = ListHead.next(mem, head), n = ListHead.next(mem, p); p != head; p = n, n = ListHead.next(mem, p)) { ... }
+ * for (long p = ListHead.next(mem, head), n = ListHead.next(mem, p); p != head;
+ *         p = n, n = ListHead.next(mem, p)) { ... }
  * }</pre>
  *
  * <p>Memory ordering follows 6.1: the store that publishes an entry to a lockless reader
@@ -327,14 +328,14 @@ public final class ListHead {
         mem.putLong(next + PREV, last);
     }
 
-    /** {@code list_splice}: joins {@code list}'s entries at the front of {@code head}; {@code list} is left stale. */
+    /** {@code list_splice}: joins {@code list}'s entries at the front of {@code head}; {@code list} is stale. */
     public static void splice(KernelMemory mem, long list, long head) {
         if (!empty(mem, list)) {
             spliceBetween(mem, list, head, next(mem, head));
         }
     }
 
-    /** {@code list_splice_tail}: joins {@code list}'s entries at the back of {@code head}; {@code list} is left stale. */
+    /** {@code list_splice_tail}: joins {@code list}'s entries at the back of {@code head}; {@code list} is stale. */
     public static void spliceTail(KernelMemory mem, long list, long head) {
         if (!empty(mem, list)) {
             spliceBetween(mem, list, prev(mem, head), head);
@@ -357,23 +358,26 @@ public final class ListHead {
         }
     }
 
-    /** {@code list_first_entry} without the {@code container_of}: the first entry's {@code list_head}; the list must not be empty. */
+    /** {@code list_first_entry} before {@code container_of}: the first {@code list_head}; not for an empty list. */
     public static long first(KernelMemory mem, long head) {
         return next(mem, head);
     }
 
-    /** {@code list_last_entry} without the {@code container_of}: the last entry's {@code list_head}; the list must not be empty. */
+    /** {@code list_last_entry} before {@code container_of}: the last {@code list_head}; not for an empty list. */
     public static long last(KernelMemory mem, long head) {
         return prev(mem, head);
     }
 
-    /** {@code list_first_entry_or_null} without the {@code container_of}: one {@code READ_ONCE}, 0 when empty. */
+    /** {@code list_first_entry_or_null} before {@code container_of}: one {@code READ_ONCE}, 0 when empty. */
     public static long firstOrNull(KernelMemory mem, long head) {
         long pos = mem.getLongOpaque(head + NEXT);
         return pos != head ? pos : 0;
     }
 
-    /** {@code list_entry} ({@code container_of}): the address of the structure whose {@code list_head} at {@code memberOffset} is {@code ptr}. */
+    /**
+     * {@code list_entry} ({@code container_of}): the address of the structure whose {@code list_head}, at
+     * {@code memberOffset} inside it, is {@code ptr}.
+     */
     public static long entry(long ptr, long memberOffset) {
         return ptr - memberOffset;
     }
