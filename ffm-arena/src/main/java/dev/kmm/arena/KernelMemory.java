@@ -171,6 +171,16 @@ public final class KernelMemory {
         LONG.setRelease(seg(va), off(va), value);
     }
 
+    /** {@code READ_ONCE}: one untorn access the compiler may not merge, split or hoist; no ordering. */
+    public long getLongOpaque(long va) {
+        return (long) LONG.getOpaque(seg(va), off(va));
+    }
+
+    /** {@code WRITE_ONCE}: one untorn store, seen by lockless readers as a whole; no ordering. */
+    public void putLongOpaque(long va, long value) {
+        LONG.setOpaque(seg(va), off(va), value);
+    }
+
     public boolean compareAndSetLong(long va, long expected, long value) {
         return LONG.compareAndSet(seg(va), off(va), expected, value);
     }
@@ -185,6 +195,16 @@ public final class KernelMemory {
 
     public long getAndAddLong(long va, long delta) {
         return (long) LONG.getAndAdd(seg(va), off(va), delta);
+    }
+
+    /** Atomic {@code *va |= mask}, fully ordered; returns the old value (the kernel's {@code atomic_long_fetch_or}). */
+    public long getAndBitwiseOrLong(long va, long mask) {
+        return (long) LONG.getAndBitwiseOr(seg(va), off(va), mask);
+    }
+
+    /** Atomic {@code *va &= mask}, fully ordered; returns the old value (the kernel's {@code atomic_long_fetch_and}). */
+    public long getAndBitwiseAndLong(long va, long mask) {
+        return (long) LONG.getAndBitwiseAnd(seg(va), off(va), mask);
     }
 
     public int getInt(long va) {
