@@ -194,13 +194,13 @@ public final class Memblock {
     }
 
     /** Wraps a sum or difference to the width of {@code phys_addr_t}. */
-    private long pa(long v) {
+    private long wrap(long v) {
         return v & physAddrMax;
     }
 
     /** {@code round_up(x, y)} for a power-of-two {@code y}, as the kernel's mask arithmetic. */
     private long roundUp(long x, long align) {
-        return pa(((x - 1) | (align - 1)) + 1);
+        return wrap(((x - 1) | (align - 1)) + 1);
     }
 
     /** {@code round_down(x, y)} for a power-of-two {@code y}. */
@@ -209,11 +209,11 @@ public final class Memblock {
     }
 
     private long pageAlign(long x) {
-        return pa(x + pageSize - 1) & ~(pageSize - 1);
+        return wrap(x + pageSize - 1) & ~(pageSize - 1);
     }
 
     private long pfnUp(long x) {
-        return pa(x + pageSize - 1) >>> config.pageShift();
+        return wrap(x + pageSize - 1) >>> config.pageShift();
     }
 
     private long pfnDown(long x) {
@@ -240,12 +240,11 @@ public final class Memblock {
         return v;
     }
 
-    private static long checkAlign(long align) {
+    private static void checkAlign(long align) {
         if (align != 0 && Long.bitCount(align) != 1) {
             throw new IllegalArgumentException(String.format(
                     "memblock: align 0x%x is not a power of two", align));
         }
-        return align;
     }
 
     /** A node id: {@code 0..MAX_NUMNODES}, where {@code MAX_NUMNODES} means "no node". */
@@ -286,11 +285,6 @@ public final class Memblock {
         return formatPhysAddr(v, config.physAddrBits());
     }
 
-    /** C's {@code %#x}: "0" for zero, else "0x" and the hex digits. */
-    private static String hashX(long v) {
-        return v == 0 ? "0" : String.format("0x%x", v);
-    }
-
     /**
      * The {@code %pS} of the trace: the Java method that called the traced memblock function,
      * which is {@code depth} frames above this one.
@@ -308,7 +302,7 @@ public final class Memblock {
     private void dbgRange(String func, long base, long size) {
         if (memblockDebug) {
             log.printk(KERN_INFO, String.format("%s: [%s-%s] %s", func, fmtPa(base),
-                    fmtPa(pa(base + size - 1)), caller(2)));
+                    fmtPa(wrap(base + size - 1)), caller(2)));
         }
     }
 
@@ -321,11 +315,10 @@ public final class Memblock {
     }
 
     /** {@code WARN_ON(cond)}: the splat shortened to one line naming the function and condition. */
-    private boolean warnOn(boolean cond, String func, String condition) {
+    private void warnOn(boolean cond, String func, String condition) {
         if (cond) {
             log.printk(KERN_WARNING, "WARNING: at mm/memblock.c " + func + "(): " + condition);
         }
-        return cond;
     }
 
     /** {@code WARN_ONCE(nid == MAX_NUMNODES, ...)}: returns the node selector to use. */
@@ -441,7 +434,7 @@ public final class Memblock {
         if (type != reserved) {
             newAreaStart = newAreaSize = 0;
         }
-        long addr = memblockFindInRange(pa(newAreaStart + newAreaSize), currentLimit, newAllocSize, pageSize);
+        long addr = memblockFindInRange(wrap(newAreaStart + newAreaSize), currentLimit, newAllocSize, pageSize);
         if (addr == 0 && newAreaSize != 0) {
             addr = memblockFindInRange(0, minU(newAreaStart, currentLimit), newAllocSize, pageSize);
         }
@@ -451,7 +444,7 @@ public final class Memblock {
             return -1;
         }
 
-        long newEnd = pa(addr + newSize - 1);
+        long newEnd = wrap(addr + newSize - 1);
         if (memblockDebug) {
             log.printk(KERN_INFO, String.format("memblock: %s is doubled to %d at [%s-%s]",
                     type.name, (long) type.max * 2, fmtPa(addr), fmtPa(newEnd)));
@@ -646,7 +639,7 @@ public final class Memblock {
         checkFlags(flags);
         if (memblockDebug) {
             log.printk(KERN_INFO, String.format("%s: [%s-%s] nid=%d flags=%x %s", "memblock_add_node",
-                    fmtPa(base), fmtPa(pa(base + size - 1)), nid, flags, caller(1)));
+                    fmtPa(base), fmtPa(wrap(base + size - 1)), nid, flags, caller(1)));
         }
         return memblockAddRange(memory, base, size, nid, flags);
     }
@@ -1301,7 +1294,7 @@ public final class Memblock {
         }
         // truncate the reserved regions
         memblockRemoveRange(reserved, 0, base);
-        memblockRemoveRange(reserved, pa(base + size), physAddrMax);
+        memblockRemoveRange(reserved, wrap(base + size), physAddrMax);
     }
 
     /** {@code memblock_mem_limit_remove_map}: like the memory limit, but keeps NOMAP regions above it. */
@@ -1357,7 +1350,7 @@ public final class Memblock {
      * @return its node, or -1 when {@code pfn} is not memory; its pfn range is in {@code out}
      */
     public int memblockSearchPfnNid(long pfn, MemblockRange out) {
-        int mid = memblockSearch(memory, pa(pfn << config.pageShift()));
+        int mid = memblockSearch(memory, wrap(pfn << config.pageShift()));
         if (mid == -1) {
             return -1;
         }
@@ -1446,13 +1439,14 @@ public final class Memblock {
         for (int idx = 0; idx < type.cnt; idx++) {
             long base = type.base[idx];
             long size = type.size[idx];
-            long end = pa(base + size - 1);
+            long end = wrap(base + size - 1);
             String nidBuf = "";
             if (config.numa() && type.nid[idx] != maxNumNodes) {
                 nidBuf = " on node " + type.nid[idx];
             }
-            log.printk(KERN_INFO, String.format(" %s[%s]\t[%s-%s], %s bytes%s flags: %s", type.name, hashX(idx),
-                    fmtPa(base), fmtPa(end), fmtPa(size), nidBuf, hashX(type.flags[idx])));
+            // the kernel's %#x, like Java's, prefixes 0x even to zero
+            log.printk(KERN_INFO, String.format(" %s[%#x]\t[%s-%s], %s bytes%s flags: %#x", type.name, idx,
+                    fmtPa(base), fmtPa(end), fmtPa(size), nidBuf, type.flags[idx]));
         }
     }
 
