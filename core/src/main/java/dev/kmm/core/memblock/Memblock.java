@@ -50,8 +50,8 @@ public final class Memblock {
     /** Iteration end marker of the u64 range iterators ({@code ULLONG_MAX}). */
     private static final long ITER_END = -1L;
 
-    /** The header's {@code static inline} helpers: the trace names their caller, as inlining does. */
-    private static final Set<String> INLINE_HELPERS = Set.of("memblockPhysAlloc", "memblockAlloc",
+    /** The header's {@code static inline} functions: the trace names their caller, as inlining does. */
+    private static final Set<String> INLINED = Set.of("memblockPhysAlloc", "memblockAlloc",
             "memblockAllocRaw", "memblockAllocFrom", "memblockAllocLow", "memblockAllocNode");
     private static final StackWalker WALKER = StackWalker.getInstance();
 
@@ -292,7 +292,7 @@ public final class Memblock {
     private static String caller(int depth) {
         return WALKER.walk(s -> s.skip(depth + 1)
                 .filter(f -> !(f.getClassName().equals(Memblock.class.getName())
-                        && INLINE_HELPERS.contains(f.getMethodName())))
+                        && INLINED.contains(f.getMethodName())))
                 .findFirst()
                 .map(StackWalker.StackFrame::getMethodName)
                 .orElse("?"));
