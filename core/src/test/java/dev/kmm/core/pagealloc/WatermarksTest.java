@@ -155,6 +155,10 @@ class WatermarksTest {
         assertEquals(new ZoneWatermarks(64, 64 + 75, 64 + 150, 64 + 225, 0), wm.get(1));
         // The empty highmem ZONE_MOVABLE still gets min 32 (SWAP_CLUSTER_MAX), with no deltas.
         assertEquals(new ZoneWatermarks(32, 32, 32, 32, 0), wm.get(2));
+        // 2 GiB of highmem: 524288 / 1024 = 512, capped at 128.
+        List<ZoneSizes> bigHighmem = List.of(Machines.armVexpress().get(0),
+                new ZoneSizes(0, 1, "HighMem", true, 524288, 524288, 524288), Machines.armVexpress().get(2));
+        assertEquals(128, Watermarks.setupPerZoneWmarks(bigHighmem, 3472, 10).get(1).min());
     }
 
     @Test

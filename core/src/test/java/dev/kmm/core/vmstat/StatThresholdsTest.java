@@ -52,11 +52,13 @@ class StatThresholdsTest {
                 new StatThresholds.Zone(0, true, 3840, 31, 38, 45, 777),     // 4 * 6 = 24 > 7: set
                 new StatThresholds.Zone(0, true, 1273653, 10587, 13233, 15879, 777), // 4 * 42 <= 2646: kept
                 new StatThresholds.Zone(0, false, 0, 0, 0, 0, 5),             // unpopulated: untouched
+                new StatThresholds.Zone(0, true, 1000, 0, 0, 0, 0),           // small zone after a large one
                 new StatThresholds.Zone(1, true, 65536, 64, 139, 214, 0),     // 4 * 18 = 72 <= 75: kept
         };
         StatThresholds.Result r = StatThresholds.refreshZoneStatThresholds(zones, 4);
-        assertArrayEquals(new int[]{6, 42, 0, 18}, r.statThreshold());
-        assertArrayEquals(new long[]{45 + 24, 777, 5, 0}, r.percpuDriftMark());
+        assertArrayEquals(new int[]{6, 42, 0, 6, 18}, r.statThreshold());
+        assertArrayEquals(new long[]{45 + 24, 777, 5, 24, 0}, r.percpuDriftMark());
+        // The node threshold is the largest of the node's zones, not the last one.
         assertArrayEquals(new int[]{42, 18}, r.nodeStatThreshold());
         assertThrows(IllegalArgumentException.class, () -> new StatThresholds.Zone(0, true, 10, 5, 4, 6, 0));
     }
