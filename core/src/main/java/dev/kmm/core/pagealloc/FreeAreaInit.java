@@ -18,9 +18,9 @@ import static dev.kmm.core.pagealloc.PrintkLine.hex018;
  * managed-page estimate of {@code free_area_init_core()}, and the boot log lines of all of it, down to
  * the "pages in unavailable ranges" lines of {@code memmap_init()}.
  *
- * <p>Followed: the 6.1 LTS source as Debian ships it (linux-source-6.1, 6.1.192); these functions are
- * the same in the v6.1 release. In 6.3 they moved to {@code mm/mm_init.c} and later changed (memmap
- * pages counted differently, {@code dma_reserve} removed); this class keeps 6.1's behaviour.
+ * <p>Followed: the 6.1 LTS source as Debian ships it (linux-source-6.1, 6.1.192). From 6.4 these
+ * functions live in {@code mm/mm_init.c}, and 6.10 removed {@code dma_reserve},
+ * {@code calc_memmap_size()} and the early managed-page estimate; this class keeps 6.1's behaviour.
  *
  * <p>Nothing here builds memory structures: the inputs are the arch's zone limits
  * ({@code max_zone_pfn[]}), the memblock memory ranges with their nodes and the boot parameters; the

@@ -49,26 +49,27 @@ public record Sysctls(int minFreeKbytes, int userMinFreeKbytes, int watermarkSca
         return lowmemReserveRatio.clone();
     }
 
-    int lowmemReserveRatio(int zoneType) {
-        return lowmemReserveRatio[zoneType];
-    }
-
+    /** This state with {@code min_free_kbytes} replaced. */
     public Sysctls withMinFreeKbytes(int value) {
         return new Sysctls(value, userMinFreeKbytes, watermarkScaleFactor, lowmemReserveRatio, percpuPagelistHighFraction);
     }
 
+    /** This state with {@code user_min_free_kbytes} replaced. */
     public Sysctls withUserMinFreeKbytes(int value) {
         return new Sysctls(minFreeKbytes, value, watermarkScaleFactor, lowmemReserveRatio, percpuPagelistHighFraction);
     }
 
+    /** This state with {@code watermark_scale_factor} replaced. */
     public Sysctls withWatermarkScaleFactor(int value) {
         return new Sysctls(minFreeKbytes, userMinFreeKbytes, value, lowmemReserveRatio, percpuPagelistHighFraction);
     }
 
+    /** This state with {@code lowmem_reserve_ratio[]} replaced. */
     public Sysctls withLowmemReserveRatio(int[] value) {
         return new Sysctls(minFreeKbytes, userMinFreeKbytes, watermarkScaleFactor, value, percpuPagelistHighFraction);
     }
 
+    /** This state with {@code percpu_pagelist_high_fraction} replaced. */
     public Sysctls withPercpuPagelistHighFraction(int value) {
         return new Sysctls(minFreeKbytes, userMinFreeKbytes, watermarkScaleFactor, lowmemReserveRatio, value);
     }

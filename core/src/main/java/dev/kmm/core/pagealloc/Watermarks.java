@@ -17,10 +17,9 @@ import static dev.kmm.core.pagealloc.PageAllocConfig.PAGE_SIZE;
  * min/low/high watermarks, the lowmem reserves ({@code /proc/zoneinfo}'s "protection"), the total
  * reserve and the per-cpu pageset {@code high}/{@code batch}.
  *
- * <p>Followed: the 6.1 LTS source (Debian linux-source-6.1, 6.1.192), identical to v6.1 in these
- * functions. Later kernels differ: 6.7 split pcp {@code high} into {@code high_min}/{@code high_max}
- * (auto-tuned), and {@code calculate_min_free_kbytes()}/{@code init_per_zone_wmark_min()} moved to
- * {@code mm/mm_init.c}; none of that is modelled.
+ * <p>Followed: the 6.1 LTS source (Debian linux-source-6.1, 6.1.192). Later kernels differ: 6.7
+ * split pcp {@code high} into auto-tuned {@code high_min}/{@code high_max} and changed
+ * {@code zone_highsize()}; none of that is modelled.
  *
  * <p>Zones are passed as lists in {@code for_each_zone()} order: node by node (ascending node ids),
  * each node with all its {@code MAX_NR_ZONES} zones in zone-type order. Per-zone results come back

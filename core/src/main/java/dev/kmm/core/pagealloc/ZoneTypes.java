@@ -58,10 +58,12 @@ public final class ZoneTypes {
         return names.get(idx);
     }
 
+    /** The index of ZONE_DMA, or -1 when not configured. */
     public int zoneDma() {
         return zoneDma;
     }
 
+    /** The index of ZONE_DMA32, or -1 when not configured. */
     public int zoneDma32() {
         return zoneDma32;
     }
@@ -71,14 +73,17 @@ public final class ZoneTypes {
         return zoneNormal;
     }
 
+    /** The index of ZONE_HIGHMEM, or -1 when not configured. */
     public int zoneHighmem() {
         return zoneHighmem;
     }
 
+    /** The index of ZONE_MOVABLE (always configured). */
     public int zoneMovable() {
         return zoneMovable;
     }
 
+    /** The index of ZONE_DEVICE, or -1 when not configured. */
     public int zoneDevice() {
         return zoneDevice;
     }
