@@ -21,7 +21,11 @@ public final class Dtc {
 
     /** The {@code dtc} executable on {@code PATH}, if any. */
     public static Optional<Path> find() {
-        String path = System.getenv("PATH");
+        return find(System.getenv("PATH"));
+    }
+
+    /** The {@code dtc} executable in the directories of a {@code PATH}-style list. */
+    static Optional<Path> find(String path) {
         if (path == null) {
             return Optional.empty();
         }
@@ -49,7 +53,12 @@ public final class Dtc {
      *                     when it fails or runs longer than a minute
      */
     public static byte[] compile(Path dts) throws IOException {
-        Path dtc = find().orElseThrow(() -> new IOException(NOT_INSTALLED));
+        return compile(dts, System.getenv("PATH"));
+    }
+
+    /** {@link #compile(Path)} looking for dtc in {@code path} only. */
+    static byte[] compile(Path dts, String path) throws IOException {
+        Path dtc = find(path).orElseThrow(() -> new IOException(NOT_INSTALLED));
         Path out = Files.createTempFile("kmm-dtc", ".dtb");
         Path err = Files.createTempFile("kmm-dtc", ".err");
         try {
