@@ -46,7 +46,7 @@ public record EarlyScan(int dtRootAddrCells, int dtRootSizeCells, Optional<Strin
      */
     public static final int MAX_NUMNODES = 1 << 4;
     /** Largest {@code MAX_NUMNODES} the kernel configures ({@code NODES_SHIFT} 10). */
-    public static final int MAX_NODES_SHIFT_LIMIT = 1 << 10;
+    public static final int MAX_NUMNODES_LIMIT = 1 << 10;
     private static final String FDT = "OF: fdt: ";
 
     /** The initial ramdisk's physical range {@code [start, end)}. */
@@ -65,13 +65,13 @@ public record EarlyScan(int dtRootAddrCells, int dtRootSizeCells, Optional<Strin
     /**
      * Scans {@code fdt} as the kernel's early boot does.
      *
-     * @param maxNumNodes {@code MAX_NUMNODES}, 1 to {@link #MAX_NODES_SHIFT_LIMIT}
+     * @param maxNumNodes {@code MAX_NUMNODES}, 1 to {@link #MAX_NUMNODES_LIMIT}
      * @throws InvalidDeviceTreeException when the root's {@code #address-cells} and {@code #size-cells} are both
      *                                    0, on which the kernel's memory scan would never advance
      */
     public static EarlyScan scan(Fdt fdt, int maxNumNodes) {
-        if (maxNumNodes < 1 || maxNumNodes > MAX_NODES_SHIFT_LIMIT) {
-            throw new IllegalArgumentException("MAX_NUMNODES " + maxNumNodes + " outside 1.." + MAX_NODES_SHIFT_LIMIT);
+        if (maxNumNodes < 1 || maxNumNodes > MAX_NUMNODES_LIMIT) {
+            throw new IllegalArgumentException("MAX_NUMNODES " + maxNumNodes + " outside 1.." + MAX_NUMNODES_LIMIT);
         }
         List<String> warnings = new ArrayList<>();
         FdtNode root = fdt.root();

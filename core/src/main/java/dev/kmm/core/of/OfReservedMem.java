@@ -131,7 +131,7 @@ final class OfReservedMem {
         }
         saved.add(new ReservedMemRegion(node.name(), node.path(), List.copyOf(reg), size, align,
                 List.copyOf(ranges), node.hasProperty("no-map"), node.hasProperty("reusable"), node.compatible(),
-                node.phandle()));
+                node.phandle(), node.hasProperty("linux,cma-default")));
     }
 
     /** {@code __rmem_check_for_overlap}: statically placed regions (first entries) must not overlap. */

@@ -20,10 +20,11 @@ import java.util.OptionalInt;
  * @param reusable    {@code reusable}: the kernel may use it while the owner does not (CMA)
  * @param compatible  {@code compatible}, e.g. {@code shared-dma-pool}
  * @param phandle     the node's phandle, through which devices refer to it ({@code memory-region})
+ * @param cmaDefault  {@code linux,cma-default}: the pool becomes the default CMA area
  */
 public record ReservedMemRegion(String name, String path, List<FdtReg> reg, long size, long alignment,
                                 List<FdtReg> allocRanges, boolean noMap, boolean reusable, List<String> compatible,
-                                OptionalInt phandle) {
+                                OptionalInt phandle, boolean cmaDefault) {
 
     /** True when placed by the allocator rather than by {@code reg}. */
     public boolean isDynamic() {

@@ -59,6 +59,13 @@ class E820DmesgTest {
     }
 
     @Test
+    void readsFiles(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path log = dir.resolve("dmesg.txt");
+        Files.writeString(log, fixture("numa2-x86_64.txt"));
+        assertEquals(E820Dmesg.parse(fixture("numa2-x86_64.txt")), E820Dmesg.read(log));
+    }
+
+    @Test
     void readsOtherTablesAndSuffixes() {
         E820Dmesg d = E820Dmesg.parse("""
                 user: [mem 0x0000000000000000-0x0000000000000fff] reserved

@@ -44,7 +44,7 @@ class EarlyScanTest {
         assertEquals(List.of(), s.memReserve());
         assertEquals(List.of(new ReservedMemRegion("vram@4c000000", "/reserved-memory/vram@4c000000",
                 List.of(new FdtReg(0x4c000000L, 8 * MIB)), 0, 0, List.of(), true, false, List.of("shared-dma-pool"),
-                OptionalInt.empty())), s.reservedMem());
+                OptionalInt.empty(), false)), s.reservedMem());
         assertEquals(4, s.cpuCount());
         assertEquals(List.of(0L, 1L, 2L, 3L), s.cpus().stream().map(CpuNode::hwid).toList());
         assertEquals(List.of("arm,cortex-a9"), s.cpuCompatibles());
@@ -78,6 +78,8 @@ class EarlyScanTest {
         assertTrue(cma.reusable());
         assertTrue(cma.isCompatible("SHARED-DMA-POOL"));
         assertTrue(cma.cmaAlignmentApplies());
+        assertTrue(cma.cmaDefault());
+        assertFalse(secmon.cmaDefault());
         assertFalse(secmon.cmaAlignmentApplies());
         assertEquals(Optional.of(CpuArch.ARM64), s.arch());
         assertEquals(4, s.cpuCount());

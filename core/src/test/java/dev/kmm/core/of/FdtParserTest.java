@@ -46,6 +46,22 @@ class FdtParserTest {
     }
 
     @Test
+    void readsFilesAndRefusesOversizedOnesBeforeReading(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path dtb = dir.resolve("m.dtb");
+        java.nio.file.Files.write(dtb, RawFdt.minimal().blob());
+        assertEquals(Fdt.parse(RawFdt.minimal().blob()), Fdt.read(dtb));
+        java.nio.file.Path big = dir.resolve("big.dtb");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(Fdt.MAX_BLOB_SIZE + 1L);
+        }
+        InvalidDeviceTreeException e = assertThrows(InvalidDeviceTreeException.class, () -> Fdt.read(big));
+        assertEquals(-1, e.offset());
+        assertTrue(e.getMessage().startsWith("invalid device tree: " + big + " is 67108865 bytes, above the 64 MiB"),
+                e.getMessage());
+    }
+
+    @Test
     void ignoresBytesAfterTotalsize() {
         byte[] blob = RawFdt.minimal().blob();
         byte[] longer = Arrays.copyOf(blob, blob.length + 13);
