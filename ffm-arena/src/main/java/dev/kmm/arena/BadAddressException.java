@@ -9,6 +9,12 @@ public final class BadAddressException extends IllegalArgumentException {
         this.address = address;
     }
 
+    /** For callers in this package that describe the bad range themselves (e.g. a physical address). */
+    BadAddressException(long address, String message) {
+        super(message);
+        this.address = address;
+    }
+
     public long address() {
         return address;
     }
