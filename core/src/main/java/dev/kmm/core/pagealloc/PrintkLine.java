@@ -10,10 +10,16 @@ import java.util.Objects;
  * @param text  the formatted message
  */
 public record PrintkLine(Level level, String text) {
-    /** The {@code KERN_*} levels the boot formulas print at. */
+    /** The {@code KERN_*} levels boot code prints at. */
     public enum Level {
+        /** {@code KERN_CRIT} ({@code pr_crit}), "2". */
+        CRIT(2),
+        /** {@code KERN_ERR} ({@code pr_err}), "3". */
+        ERR(3),
         /** {@code KERN_WARNING} ({@code pr_warn}), "4". */
         WARNING(4),
+        /** {@code KERN_NOTICE} ({@code pr_notice}), "5". */
+        NOTICE(5),
         /** {@code KERN_INFO} ({@code pr_info}), "6". */
         INFO(6),
         /** {@code KERN_DEBUG} ({@code pr_debug}): shown only with DEBUG or dynamic debug enabled, "7". */
@@ -28,6 +34,16 @@ public record PrintkLine(Level level, String text) {
         /** The numeric console log level. */
         public int loglevel() {
             return loglevel;
+        }
+
+        /** The level of a numeric {@code KERN_*} value (2 to 7). */
+        public static Level of(int loglevel) {
+            for (Level l : values()) {
+                if (l.loglevel == loglevel) {
+                    return l;
+                }
+            }
+            throw new IllegalArgumentException("no printk level " + loglevel);
         }
     }
 

@@ -203,6 +203,29 @@ public final class ZoneTuning {
                 List.copyOf(newPcp), thresholds);
     }
 
+    /**
+     * This state with the zones' sizes replaced, as they are after boot: the pages freed after the
+     * watermarks were set (init sections, initrd) raise {@code managed} without recomputing anything;
+     * the next sysctl write recomputes from the new sizes, as the kernel's handlers read
+     * {@code zone_managed_pages()} afresh.
+     *
+     * @throws IllegalArgumentException when the zones are not the same zones in the same order
+     */
+    public ZoneTuning withZones(List<ZoneSizes> newZones) {
+        List<ZoneSizes> copy = List.copyOf(newZones);
+        if (copy.size() != zones.size()) {
+            throw new IllegalArgumentException(copy.size() + " zones given for " + zones.size());
+        }
+        for (int k = 0; k < copy.size(); k++) {
+            if (copy.get(k).nid() != zones.get(k).nid() || copy.get(k).zoneType() != zones.get(k).zoneType()) {
+                throw new IllegalArgumentException("zone " + k + " is " + copy.get(k).name() + " on node "
+                        + copy.get(k).nid() + ", expected " + zones.get(k).name() + " on node " + zones.get(k).nid());
+            }
+        }
+        return new ZoneTuning(config, copy, sysctls, cpus, thp, khugepagedRunning, watermarks, lowmemReserve,
+                totalreserve, pcp, thresholds);
+    }
+
     ZoneTuning withSysctls(Sysctls s) {
         return new ZoneTuning(config, zones, s, cpus, thp, khugepagedRunning, watermarks, lowmemReserve, totalreserve,
                 pcp, thresholds);

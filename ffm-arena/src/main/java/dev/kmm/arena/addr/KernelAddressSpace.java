@@ -54,10 +54,12 @@ public final class KernelAddressSpace {
     private final long maxLowPfn;
     /** arm's arm_lowmem_limit (physical), NOT_SET until known. */
     private final long armLowmemLimit;
+    /** arm's vmalloc_size (240 MiB unless vmalloc= says otherwise); 0 on the 64-bit profiles. */
+    private final long vmallocSize;
 
     private KernelAddressSpace(Arch arch, ArmLayoutVersion armVersion, long pageOffset, long physOffset,
             long linearSize, long kimageVaddr, long kimageSize, long memMap, long pfnOffset, long firstPfn,
-            long nrPfns, long maxLowPfn, long armLowmemLimit) {
+            long nrPfns, long maxLowPfn, long armLowmemLimit, long vmallocSize) {
         this.arch = arch;
         this.armVersion = armVersion;
         this.pageOffset = pageOffset;
@@ -71,6 +73,7 @@ public final class KernelAddressSpace {
         this.nrPfns = nrPfns;
         this.maxLowPfn = maxLowPfn;
         this.armLowmemLimit = armLowmemLimit;
+        this.vmallocSize = vmallocSize;
     }
 
     // ---- Profiles -------------------------------------------------------------------------------------
@@ -83,7 +86,7 @@ public final class KernelAddressSpace {
     public static KernelAddressSpace x86_64() {
         return new KernelAddressSpace(Arch.X86_64, null, X86_64Layout.PAGE_OFFSET_BASE_L4, 0,
                 X86_64Layout.MAXMEM, X86_64Layout.START_KERNEL_MAP, X86_64Layout.KERNEL_IMAGE_SIZE,
-                X86_64Layout.VMEMMAP_BASE_L4, 0, 0, X86_64Layout.MAXMEM >>> PAGE_SHIFT, Long.MAX_VALUE, NOT_SET);
+                X86_64Layout.VMEMMAP_BASE_L4, 0, 0, X86_64Layout.MAXMEM >>> PAGE_SHIFT, Long.MAX_VALUE, NOT_SET, 0);
     }
 
     /**
@@ -102,7 +105,7 @@ public final class KernelAddressSpace {
         long memstartPfn = memstart >>> PAGE_SHIFT;
         long vmemmap = Arm64Layout.VMEMMAP_START - (memstartPfn << STRUCT_PAGE_SHIFT);
         return new KernelAddressSpace(Arch.ARM64, null, Arm64Layout.PAGE_OFFSET, memstart, linear, 0, 0,
-                vmemmap, 0, memstartPfn, linear >>> PAGE_SHIFT, Long.MAX_VALUE, NOT_SET);
+                vmemmap, 0, memstartPfn, linear >>> PAGE_SHIFT, Long.MAX_VALUE, NOT_SET, 0);
     }
 
     /** 32-bit arm with Linux 6.1's constants; see {@link #arm(VmSplit, long, ArmLayoutVersion)}. */
@@ -118,16 +121,30 @@ public final class KernelAddressSpace {
      * @param physOffset {@code PHYS_OFFSET}, the start of RAM (a board parameter: 0x60000000 on vexpress-a9)
      */
     public static KernelAddressSpace arm(VmSplit split, long physOffset, ArmLayoutVersion version) {
+        return arm(split, physOffset, version, ArmLayout.VMALLOC_SIZE_DEFAULT);
+    }
+
+    /**
+     * 32-bit arm with a vmalloc reservation other than the default 240 MiB: the {@code vmalloc_size} that
+     * {@code vmalloc=} sets (arch/arm/mm/mmu.c {@code early_vmalloc()} keeps it between 16 MiB and what leaves
+     * 32 MiB of lowmem), which moves the lowmem limit {@link #vmallocLimit()}.
+     */
+    public static KernelAddressSpace arm(VmSplit split, long physOffset, ArmLayoutVersion version, long vmallocSize) {
+        long vmallocMax = version.vmallocEnd() - (split.pageOffset() + (32L << 20) + ArmLayout.VMALLOC_OFFSET);
+        if (vmallocSize < ArmLayout.SZ_16M || vmallocSize > vmallocMax) {
+            throw new IllegalArgumentException(String.format(
+                    "vmalloc size 0x%x outside early_vmalloc()'s [16 MiB, 0x%x]", vmallocSize, vmallocMax));
+        }
         if (physOffset < 0 || physOffset >= 1L << ArmLayout.PHYS_ADDR_BITS || (physOffset & (PAGE_SIZE - 1)) != 0) {
             throw new IllegalArgumentException(String.format(
                     "PHYS_OFFSET 0x%x must be a page-aligned 32-bit physical address", physOffset));
         }
         long pageOffset = split.pageOffset();
-        long vmallocMin = version.vmallocEnd() - ArmLayout.VMALLOC_SIZE_DEFAULT - ArmLayout.VMALLOC_OFFSET;
+        long vmallocMin = version.vmallocEnd() - vmallocSize - ArmLayout.VMALLOC_OFFSET;
         long linear = Math.min(vmallocMin - pageOffset, (1L << ArmLayout.PHYS_ADDR_BITS) - physOffset);
         long pfnOffset = physOffset >>> PAGE_SHIFT;
         return new KernelAddressSpace(Arch.ARM, version, pageOffset, physOffset, linear, 0, 0, NOT_SET,
-                pfnOffset, pfnOffset, 0, 0, NOT_SET);
+                pfnOffset, pfnOffset, 0, 0, NOT_SET, vmallocSize);
     }
 
     /**
@@ -158,7 +175,7 @@ public final class KernelAddressSpace {
             requireInLinearMap(memMap, linear, "mem_map");
         }
         return new KernelAddressSpace(arch, armVersion, pageOffset, physOffset, linear, kimageVaddr, kimageSize,
-                memMap, pfnOffset, firstPfn, nrPfns, maxLowPfn, armLowmemLimit);
+                memMap, pfnOffset, firstPfn, nrPfns, maxLowPfn, armLowmemLimit, vmallocSize);
     }
 
     /**
@@ -177,7 +194,7 @@ public final class KernelAddressSpace {
         }
         long pfns = (1L << (ArmLayout.PHYS_ADDR_BITS - PAGE_SHIFT)) - pfnOffset;
         return new KernelAddressSpace(arch, armVersion, pageOffset, physOffset, linearSize, kimageVaddr,
-                kimageSize, memMapVa, pfnOffset, firstPfn, pfns, maxLowPfn, armLowmemLimit);
+                kimageSize, memMapVa, pfnOffset, firstPfn, pfns, maxLowPfn, armLowmemLimit, vmallocSize);
     }
 
     private void requireInLinearMap(long va, long linear, String what) {
@@ -518,12 +535,18 @@ public final class KernelAddressSpace {
     }
 
     /**
-     * arm: the lowest VA vmalloc may start at with the default 240 MiB reservation,
-     * {@code VMALLOC_END - 240 MiB - VMALLOC_OFFSET} (4.14's {@code vmalloc_min}).
+     * arm: the lowest VA vmalloc may start at, {@code VMALLOC_END - vmalloc_size - VMALLOC_OFFSET} (4.14's
+     * {@code vmalloc_min}); {@code vmalloc_size} is 240 MiB unless the profile was made with another.
      */
     public long vmallocMin() {
         requireArch(Arch.ARM, "vmalloc_min");
-        return armVersion.vmallocEnd() - ArmLayout.VMALLOC_SIZE_DEFAULT - ArmLayout.VMALLOC_OFFSET;
+        return armVersion.vmallocEnd() - vmallocSize - ArmLayout.VMALLOC_OFFSET;
+    }
+
+    /** arm: {@code vmalloc_size}, the vmalloc reservation the lowmem limit leaves room for. */
+    public long vmallocSize() {
+        requireArch(Arch.ARM, "vmalloc_size");
+        return vmallocSize;
     }
 
     /**

@@ -1,0 +1,51 @@
+package dev.kmm.core.boot;
+
+import dev.kmm.arena.addr.Arch;
+import dev.kmm.core.arch.arm.ArmSetup;
+import dev.kmm.core.percpu.PcpuFirstChunk;
+
+/**
+ * What {@code start_kernel()} asks of an architecture port, at the points it asks: {@code setup_arch()}
+ * (memblock populated and reserved, the boot page tables' allocations, the zone limits and
+ * {@code free_area_init()}), {@code setup_per_cpu_areas()}, the memblock part of {@code mem_init()}, and
+ * the page rounding of the late frees.
+ */
+public interface ArchSetup {
+    /**
+     * {@code setup_arch()}'s memory work, in the architecture's order, ending once the device tree is
+     * unflattened (or, on x86, once the NUMA nodes and zones are set up).
+     */
+    void setupArch(EarlyBoot boot);
+
+    /** {@code setup_per_cpu_areas()}: the embedded first chunk with the architecture's parameters. */
+    PcpuFirstChunk.Result setupPerCpuAreas(EarlyBoot boot);
+
+    /**
+     * {@code mem_init()}: the architecture's allocations before {@code memblock_free_all()} (x86's
+     * swiotlb), then the pages released to the buddy allocator: {@code memblock_free_all()} below
+     * {@code max_low_pfn} and, on arm, {@code free_highpages()} above.
+     *
+     * @return the managed pages per node and zone
+     */
+    long[][] memInit(EarlyBoot boot);
+
+    /**
+     * The pages {@code free_initrd_mem()} gives back for the initrd at {@code initrd}: arm rounds the
+     * range out to whole pages first; the generic version frees the whole pages inside it.
+     *
+     * @return {start, end} physical, page aligned
+     */
+    default long[] freeInitrdRange(PhysRange initrd) {
+        long start = (initrd.base() + EarlyBoot.PAGE_SIZE - 1) & -EarlyBoot.PAGE_SIZE;
+        long end = initrd.end() & -EarlyBoot.PAGE_SIZE;
+        return new long[] {start, Math.max(start, end)};
+    }
+
+    /** The port for {@code arch}. */
+    static ArchSetup of(Arch arch) {
+        return switch (arch) {
+            case ARM -> new ArmSetup();
+            case ARM64, X86_64 -> throw new UnsupportedOperationException(arch + " boot is not ported yet");
+        };
+    }
+}

@@ -1,0 +1,315 @@
+package dev.kmm.core.boot;
+
+import dev.kmm.arena.KernelMemory;
+import dev.kmm.arena.PhysicalMemory;
+import dev.kmm.arena.addr.KernelAddressSpace;
+import dev.kmm.arena.layout.KernelLayouts;
+import dev.kmm.core.memblock.Memblock;
+import dev.kmm.core.pagealloc.FreeAreaInit;
+import dev.kmm.core.pagealloc.PrintkLine;
+import dev.kmm.core.pagealloc.ZoneLimits;
+import dev.kmm.core.pagealloc.ZoneTuning;
+import dev.kmm.core.percpu.PcpuFirstChunk;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A booted kernel: a {@link Machine} taken through Linux 6.1's boot ({@link #boot(Machine)}), with its
+ * simulated RAM, the nodes and zones in it at their kernel virtual addresses, the boot log, and the
+ * zone limits, which the sysctls recompute ({@link #sysctl(String, String)}).
+ *
+ * <p>Not thread-safe: boot and sysctl writes run on one thread, as the kernel's boot CPU and a sysctl
+ * writer holding its locks would. {@link #close()} releases the simulated RAM.
+ */
+public final class Kernel implements AutoCloseable {
+    private final Machine machine;
+    private final EarlyBoot boot;
+    private final PhysicalMemory ram;
+    private final KernelMemory memory;
+    private final KernelLayouts layouts;
+    private final NodeStructs structs;
+    private final Zonelists zonelists;
+    private final PcpuFirstChunk.Result percpu;
+    private final long[][] cmaPages;
+    private ZoneTuning tuning;
+
+    Kernel(Machine machine, EarlyBoot boot, PhysicalMemory ram, KernelMemory memory, KernelLayouts layouts,
+           NodeStructs structs, Zonelists zonelists, PcpuFirstChunk.Result percpu, ZoneTuning tuning, long[][] cmaPages) {
+        this.machine = machine;
+        this.boot = boot;
+        this.ram = ram;
+        this.memory = memory;
+        this.layouts = layouts;
+        this.structs = structs;
+        this.zonelists = zonelists;
+        this.percpu = percpu;
+        this.tuning = tuning;
+        this.cmaPages = cmaPages;
+    }
+
+    /**
+     * Boots {@code machine} the way Linux 6.1 does, from its firmware tables and command line to the end
+     * of {@code free_initmem()}.
+     *
+     * @throws IllegalArgumentException when the command line holds a value the kernel cannot use
+     * @throws IllegalStateException    where the kernel would panic (an allocation memblock cannot satisfy)
+     */
+    public static Kernel boot(Machine machine) {
+        return StartKernel.startKernel(Objects.requireNonNull(machine, "machine"));
+    }
+
+    /** The machine that was booted. */
+    public Machine machine() {
+        return machine;
+    }
+
+    /** The kernel configuration. */
+    public KernelConfig config() {
+        return machine.config();
+    }
+
+    /** The command line the kernel used ({@code saved_command_line}). */
+    public CommandLine commandLine() {
+        return boot.commandLine();
+    }
+
+    /** Every record the boot logged, {@code pr_debug} included, in order. */
+    public List<PrintkLine> bootLog() {
+        return boot.log().records();
+    }
+
+    /**
+     * What the console showed: the records below the console log level ({@code loglevel=}, {@code quiet},
+     * {@code debug} on the command line; 7 by default, which hides {@code pr_debug}).
+     */
+    public List<PrintkLine> console() {
+        return boot.log().console(boot.params().loglevel());
+    }
+
+    /** The texts of {@link #console()}. */
+    public List<String> dmesg() {
+        return boot.log().consoleText(boot.params().loglevel());
+    }
+
+    /** The simulated physical RAM. */
+    public PhysicalMemory ram() {
+        return ram;
+    }
+
+    /** The kernel's view of memory: kernel virtual addresses resolved to the simulated RAM. */
+    public KernelMemory memory() {
+        return memory;
+    }
+
+    /** The kernel virtual address space of this boot. */
+    public KernelAddressSpace addressSpace() {
+        return boot.addressSpace();
+    }
+
+    /** The structure layouts of this configuration. */
+    public KernelLayouts layouts() {
+        return layouts;
+    }
+
+    /** {@code memblock} as boot left it ({@code CONFIG_ARCH_KEEP_MEMBLOCK}). */
+    public Memblock memblock() {
+        return boot.memblock();
+    }
+
+    /** The zone layout {@code free_area_init()} computed. */
+    public FreeAreaInit freeAreaInit() {
+        return boot.zones();
+    }
+
+    /** The number of nodes ({@code nr_node_ids}). */
+    public int nrNodes() {
+        return boot.zones().nodes().size();
+    }
+
+    /** The kernel virtual address of node {@code nid}'s {@code pglist_data}. */
+    public long pgdat(int nid) {
+        return structs.pgdat(Objects.checkIndex(nid, nrNodes()));
+    }
+
+    /** The kernel virtual address of zone {@code zoneIdx} of node {@code nid}. */
+    public long zone(int nid, int zoneIdx) {
+        return structs.zone(Objects.checkIndex(nid, nrNodes()),
+                Objects.checkIndex(zoneIdx, config().zoneTypes().maxNrZones()));
+    }
+
+    /** The zonelists {@code build_all_zonelists()} built. */
+    public Zonelists zonelists() {
+        return zonelists;
+    }
+
+    /** The first per-CPU chunk. */
+    public PcpuFirstChunk.Result percpu() {
+        return percpu;
+    }
+
+    /** {@code min_low_pfn}, {@code max_low_pfn}, {@code max_pfn}. */
+    public long[] pfnLimits() {
+        return new long[] {boot.minLowPfn(), boot.maxLowPfn(), boot.maxPfn()};
+    }
+
+    /** The CMA areas reserved at boot. */
+    public List<EarlyBoot.CmaArea> cmaAreas() {
+        return boot.cmaAreas();
+    }
+
+    /** {@code totalcma_pages}. */
+    public long totalcmaPages() {
+        return boot.totalcmaPages();
+    }
+
+    /** The zone limits as the formulas last computed them. */
+    public ZoneTuning tuning() {
+        return tuning;
+    }
+
+    /** {@code min_free_kbytes}. */
+    public int minFreeKbytes() {
+        return tuning.minFreeKbytes();
+    }
+
+    /** {@code totalram_pages()}: every zone's managed pages. */
+    public long totalramPages() {
+        long sum = 0;
+        for (ZoneInfo z : zones()) {
+            sum += z.managed();
+        }
+        return sum;
+    }
+
+    /** Every zone of every node, in {@code for_each_zone()} order, read from the zone structures. */
+    public List<ZoneInfo> zones() {
+        List<ZoneInfo> out = new ArrayList<>();
+        List<ZoneLimits> limits = tuning.limits();
+        int k = 0;
+        for (FreeAreaInit.NodeInit n : boot.zones().nodes()) {
+            for (FreeAreaInit.ZoneInit z : n.zones()) {
+                long va = structs.zone(n.nid(), z.zoneType());
+                out.add(new ZoneInfo(n.nid(), z.zoneType(), z.name(), z.zoneStartPfn(), z.spannedPages(),
+                        z.presentPages(), structs.managedPages(n.nid(), z.zoneType()), cmaPages[n.nid()][z.zoneType()],
+                        limits.get(k++), va));
+            }
+        }
+        return out;
+    }
+
+    /** The zone called {@code name} on node {@code nid}. */
+    public ZoneInfo zone(int nid, String name) {
+        for (ZoneInfo z : zones()) {
+            if (z.nid() == nid && z.name().equals(name)) {
+                return z;
+            }
+        }
+        throw new IllegalArgumentException("no zone " + name + " on node " + nid);
+    }
+
+    /**
+     * Writes a sysctl, as {@code echo value > /proc/sys/vm/...} would, and recomputes what its handler
+     * recomputes from the zones' current managed pages: {@code vm.min_free_kbytes} and
+     * {@code vm.watermark_scale_factor} the watermarks (and pcp limits), {@code vm.lowmem_reserve_ratio}
+     * the protection, {@code vm.percpu_pagelist_high_fraction} the pcp limits.
+     *
+     * @param name  {@code vm.min_free_kbytes} (or {@code vm/min_free_kbytes}) and the others above
+     * @param value decimal, several separated by blanks for {@code lowmem_reserve_ratio}
+     * @throws IllegalArgumentException for an unknown name or a value the handler rejects (EINVAL)
+     */
+    public void sysctl(String name, String value) {
+        Objects.requireNonNull(value, "value");
+        String key = sysctlKey(name);
+        ZoneTuning t = tuning.withZones(currentSizes());
+        tuning = switch (key) {
+            case "min_free_kbytes" -> t.minFreeKbytesSysctlHandler(intValue(name, value, 0, Integer.MAX_VALUE));
+            case "watermark_scale_factor" -> t.watermarkScaleFactorSysctlHandler(intValue(name, value, 1, 3000));
+            case "lowmem_reserve_ratio" -> t.lowmemReserveRatioSysctlHandler(intValues(name, value,
+                    t.sysctls().lowmemReserveRatio()));
+            case "percpu_pagelist_high_fraction" -> {
+                int v = intValue(name, value, 0, Integer.MAX_VALUE);
+                if (v != 0 && v < 8) {
+                    throw new IllegalArgumentException(name + "=" + value + ": must be 0 or at least 8 (EINVAL)");
+                }
+                yield t.percpuPagelistHighFractionSysctlHandler(v);
+            }
+            default -> throw new IllegalStateException(key);
+        };
+        StartKernel.writeLimits(structs, tuning);
+    }
+
+    /** Reads a sysctl as {@code cat /proc/sys/vm/...} prints it (without the newline). */
+    public String sysctl(String name) {
+        return switch (sysctlKey(name)) {
+            case "min_free_kbytes" -> Integer.toString(tuning.sysctls().minFreeKbytes());
+            case "watermark_scale_factor" -> Integer.toString(tuning.sysctls().watermarkScaleFactor());
+            case "lowmem_reserve_ratio" -> String.join("\t", Arrays.stream(tuning.sysctls().lowmemReserveRatio())
+                    .mapToObj(Integer::toString).toList());
+            case "percpu_pagelist_high_fraction" -> Integer.toString(tuning.sysctls().percpuPagelistHighFraction());
+            default -> throw new IllegalStateException(name);
+        };
+    }
+
+    private static String sysctlKey(String name) {
+        Objects.requireNonNull(name, "name");
+        String n = name.strip();
+        for (String prefix : List.of("/proc/sys/vm/", "vm.", "vm/")) {
+            if (n.startsWith(prefix)) {
+                String key = n.substring(prefix.length());
+                if (List.of("min_free_kbytes", "watermark_scale_factor", "lowmem_reserve_ratio",
+                        "percpu_pagelist_high_fraction").contains(key)) {
+                    return key;
+                }
+            }
+        }
+        throw new IllegalArgumentException("unknown sysctl '" + name + "'; kmm models vm.min_free_kbytes, "
+                + "vm.watermark_scale_factor, vm.lowmem_reserve_ratio and vm.percpu_pagelist_high_fraction");
+    }
+
+    private static int intValue(String name, String value, int min, int max) {
+        int v;
+        try {
+            v = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + "=" + value + ": not a decimal integer (EINVAL)");
+        }
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(name + "=" + value + ": outside " + min + ".." + max + " (EINVAL)");
+        }
+        return v;
+    }
+
+    /** {@code proc_dointvec_minmax} over the array: the values given replace the first entries. */
+    private static int[] intValues(String name, String value, int[] old) {
+        String[] parts = value.strip().split("\\s+");
+        if (parts.length == 0 || parts[0].isEmpty() || parts.length > old.length) {
+            throw new IllegalArgumentException(name + "=" + value + ": give 1 to " + old.length + " values (EINVAL)");
+        }
+        int[] out = old.clone();
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = intValue(name, parts[i], 0, Integer.MAX_VALUE);
+        }
+        return out;
+    }
+
+    private List<dev.kmm.core.pagealloc.ZoneSizes> currentSizes() {
+        List<dev.kmm.core.pagealloc.ZoneSizes> out = new ArrayList<>();
+        for (ZoneInfo z : zones()) {
+            out.add(z.limits().zone().withManaged(z.managed()));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        ram.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Kernel[" + machine + "]";
+    }
+}

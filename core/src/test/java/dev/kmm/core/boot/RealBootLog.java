@@ -1,0 +1,122 @@
+package dev.kmm.core.boot;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A real kernel's console log from test resources (see resources/boot/README.md), and what it shows. */
+final class RealBootLog {
+    private static final Pattern RANGE = Pattern.compile("^(memblock_reserve|memblock_phys_free): (\\[[0-9a-fx-]+\\])");
+
+    /** One zone of a /proc/zoneinfo dump. */
+    record Zone(String name, long min, long low, long high, long spanned, long present, long managed, long cma,
+                String protection, int pcpHigh, int pcpBatch, int threshold) {
+    }
+
+    private final List<String> lines;
+
+    private RealBootLog(List<String> lines) {
+        this.lines = lines;
+    }
+
+    static RealBootLog load(String resource) {
+        try (InputStream in = RealBootLog.class.getResourceAsStream("/boot/" + resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no test resource boot/" + resource);
+            }
+            return new RealBootLog(List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\r?\n")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The kernel's own lines, up to the first /proc dump. */
+    List<String> kernelLines() {
+        List<String> out = new ArrayList<>();
+        for (String l : lines) {
+            if (l.startsWith("=== ")) {
+                break;
+            }
+            out.add(l);
+        }
+        return out;
+    }
+
+    /** The memblock_reserve and memblock_phys_free ranges memblock=debug traced, in order. */
+    static List<String> memblockRanges(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        for (String l : lines) {
+            Matcher m = RANGE.matcher(l);
+            if (m.find()) {
+                out.add(m.group(1) + " " + m.group(2));
+            }
+        }
+        return out;
+    }
+
+    /** The value printed after {@code === path}. */
+    String proc(String path) {
+        int i = lines.indexOf("=== " + path);
+        return lines.get(i + 1);
+    }
+
+    /** The {@code n}th /proc/zoneinfo dump (0: at boot), zones by name in order. */
+    Map<String, Zone> zoneinfo(int n) {
+        int at = -1;
+        for (int i = 0, seen = 0; i < lines.size(); i++) {
+            if (lines.get(i).equals("=== /proc/zoneinfo") && seen++ == n) {
+                at = i;
+                break;
+            }
+        }
+        Map<String, Zone> zones = new LinkedHashMap<>();
+        String name = null;
+        Map<String, String> f = new LinkedHashMap<>();
+        for (int i = at + 1; i < lines.size() && !lines.get(i).startsWith("=== "); i++) {
+            String l = lines.get(i);
+            if (l.startsWith("Node ")) {
+                if (name != null) {
+                    zones.put(name, zone(name, f));
+                }
+                name = l.substring(l.indexOf("zone") + 4).strip();
+                f = new LinkedHashMap<>();
+                continue;
+            }
+            String t = l.strip();
+            if (t.startsWith("protection:")) {
+                f.put("protection", t.substring(t.indexOf('(')));
+            } else if (t.startsWith("vm stats threshold:")) {
+                f.putIfAbsent("threshold", t.substring("vm stats threshold:".length()).strip());
+            } else if (t.startsWith("high:") || t.startsWith("batch:")) {
+                f.putIfAbsent("pcp" + t.substring(0, t.indexOf(':')), t.substring(t.indexOf(':') + 1).strip());
+            } else {
+                String[] kv = t.split("\\s+");
+                if (kv.length == 2) {
+                    f.putIfAbsent(kv[0], kv[1]);
+                }
+            }
+        }
+        if (name != null) {
+            zones.put(name, zone(name, f));
+        }
+        return zones;
+    }
+
+    private static Zone zone(String name, Map<String, String> f) {
+        return new Zone(name, num(f, "min"), num(f, "low"), num(f, "high"), num(f, "spanned"), num(f, "present"),
+                num(f, "managed"), num(f, "cma"), "        protection: " + f.get("protection"),
+                (int) num(f, "pcphigh"), (int) num(f, "pcpbatch"), (int) num(f, "threshold"));
+    }
+
+    private static long num(Map<String, String> f, String k) {
+        String v = f.get(k);
+        return v == null ? -1 : Long.parseLong(v);
+    }
+}
