@@ -73,7 +73,7 @@ public final class BuddyVerify {
         BuddyVerify v = new BuddyVerify(buddy, zone);
         v.run();
         if (v.dropped > 0) {
-            v.violations.add("... and " + v.dropped + " more violations");
+            v.violations.add(v.where + ": ... and " + v.dropped + " more violations");
         }
         return List.copyOf(v.violations);
     }
