@@ -169,11 +169,6 @@ public final class PageFlags {
         return Byte.toUnsignedInt(mem.getByte(page + PageLayout.SIZE + PageLayout.COMPOUND_ORDER));
     }
 
-    /** {@code PageHWPoison}. */
-    public static boolean pageHWPoison(KernelMemory mem, long page) {
-        return testBit(flags(mem, page), PG_hwpoison);
-    }
-
     /** {@code PageReported}. */
     public static boolean pageReported(KernelMemory mem, long page) {
         return testBit(flags(mem, page), PG_reported);

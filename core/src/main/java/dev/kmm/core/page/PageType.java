@@ -26,9 +26,6 @@ public final class PageType {
     /** Guard page of CONFIG_DEBUG_PAGEALLOC. */
     public static final int PG_guard = 0x00000400;
 
-    /** {@code page_type} of an untyped page. */
-    public static final int NO_TYPE = -1;
-
     /** {@code PageType(page, flag)} on a page_type value. */
     public static boolean pageType(int pageType, int flag) {
         return (pageType & (PAGE_TYPE_BASE | flag)) == PAGE_TYPE_BASE;

@@ -13,6 +13,8 @@ import dev.kmm.core.page.PageFlagsLayout;
 import dev.kmm.core.page.PageRef;
 import dev.kmm.core.page.PageType;
 import dev.kmm.core.sparse.MemoryModel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
 /**
@@ -49,6 +51,9 @@ public final class Buddy {
     public static final int NR_FREE_PAGES = 0;
     /** {@code enum zone_stat_item}: {@code NR_MLOCK}. */
     public static final int NR_MLOCK = 7;
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     private final KernelMemory mem;
     private final ZoneLayout zoneLayout;
@@ -208,11 +213,6 @@ public final class Buddy {
     /** {@code zone_end_pfn}: start plus spanned pages. */
     public long zoneEndPfn(long zone) {
         return zoneStartPfn(zone) + mem.getLong(zone + zoneLayout.spannedPages);
-    }
-
-    /** {@code zone_spans_pfn}. */
-    public boolean zoneSpansPfn(long zone, long pfn) {
-        return zoneStartPfn(zone) <= pfn && pfn < zoneEndPfn(zone);
     }
 
     /** {@code populated_zone}: the zone has present pages. */
@@ -430,13 +430,16 @@ public final class Buddy {
         }
         long checkAtFree = flagsLayout.pageFlagsCheckAtFree;
         long nr = 1L << order;
-        for (long i = 1; i < nr; i++) {
-            long tail = page + (i << 6);
+        // the tails are read and written through the block's host memory: boot frees 16M of them
+        MemorySegment block = nr == 1 ? null : mem.slice(page, nr << 6);
+        for (long off = PageLayout.SIZE; off < nr << 6; off += PageLayout.SIZE) {
             // free_tail_pages_check clears a compound tail's mapping before the tail is checked
-            long mapping = compound ? 0 : mem.getLong(tail + PageLayout.MAPPING);
-            String reason = badReason(tail, mapping, mem.getLong(tail + PageLayout.FLAGS), checkAtFree);
-            if (reason != null) {
-                throw badPage(tail, reason);
+            long mapping = compound ? 0 : block.get(LONG, off + PageLayout.MAPPING);
+            if (block.get(INT, off + PageLayout.MAPCOUNT) != -1 || (mapping | block.get(INT, off + PageLayout.REFCOUNT)
+                    | block.get(LONG, off + PageLayout.MEMCG_DATA)
+                    | (block.get(LONG, off + PageLayout.FLAGS) & checkAtFree)) != 0) {
+                long tail = page + off;
+                throw badPage(tail, badReason(tail, mapping, mem.getLong(tail + PageLayout.FLAGS), checkAtFree));
             }
         }
         boolean clearMapping = (Page.pageMapping(mem, page) & Page.PAGE_MAPPING_FLAGS) != 0;
@@ -453,14 +456,13 @@ public final class Buddy {
             PageFlags.clearFlagNonAtomic(mem, second, PageFlags.PG_double_map);
             PageFlags.clearFlagNonAtomic(mem, second, PageFlags.PG_has_hwpoisoned);
         }
-        for (long i = 1; i < nr; i++) {
-            long tail = page + (i << 6);
+        long keep = ~flagsLayout.pageFlagsCheckAtPrep;
+        for (long off = PageLayout.SIZE; off < nr << 6; off += PageLayout.SIZE) {
             if (compound) {
-                mem.putLong(tail + PageLayout.MAPPING, 0);
-                mem.putLong(tail + PageLayout.COMPOUND_HEAD, 0); // clear_compound_head
+                block.set(LONG, off + PageLayout.MAPPING, 0L);
+                block.set(LONG, off + PageLayout.COMPOUND_HEAD, 0L); // clear_compound_head
             }
-            long va = tail + PageLayout.FLAGS;
-            mem.putLong(va, mem.getLong(va) & ~flagsLayout.pageFlagsCheckAtPrep);
+            block.set(LONG, off + PageLayout.FLAGS, block.get(LONG, off + PageLayout.FLAGS) & keep);
         }
         if (clearMapping) {
             mem.putLong(page + PageLayout.MAPPING, 0);
@@ -496,10 +498,11 @@ public final class Buddy {
      */
     public void freePagesCore(long page, int order) {
         long nr = 1L << order;
-        for (long i = 0; i < nr; i++) {
-            long p = page + (i << 6);
-            PageFlags.clearPageReservedNonAtomic(mem, p);
-            PageRef.setPageCount(mem, p, 0);
+        MemorySegment block = mem.slice(page, nr << 6);
+        long notReserved = ~(1L << PageFlags.PG_reserved);
+        for (long off = 0; off < nr << 6; off += PageLayout.SIZE) {
+            block.set(LONG, off + PageLayout.FLAGS, block.get(LONG, off + PageLayout.FLAGS) & notReserved);
+            block.set(INT, off + PageLayout.REFCOUNT, 0); // set_page_count: nobody else sees these pages yet
         }
         mem.getAndAddLong(pageZone(page) + zoneLayout.managedPages, nr);
         freePagesOk(page, order, FPI_TO_TAIL | FPI_SKIP_KASAN_POISON);

@@ -63,6 +63,8 @@ class PageTypeTest {
             assertEquals(PAGE, PageFlags.compoundHead(mem, PAGE));
             assertEquals(2, PageFlags.compoundOrder(mem, PAGE));
             assertEquals(0, PageFlags.compoundOrder(mem, tail));
+            PageRef.initPageCount(mem, PAGE);
+            assertEquals(1, PageRef.pageCount(mem, tail));
             PageRef.setPageCount(mem, PAGE, 3);
             assertEquals(3, PageRef.pageCount(mem, tail));
         }

@@ -66,6 +66,9 @@ class BootFreeTest {
             long released = m.freeAll();
             assertEquals(m.expectedFreePfns().cardinality(), released);
             assertMatchesModel(m, List.of(KernelConstants.ZONE_NORMAL));
+            long zone = m.zone(KernelConstants.ZONE_NORMAL);
+            assertTrue(m.buddy.freeArea().freeAreaEmpty(zone, 10, KernelConstants.MIGRATE_UNMOVABLE));
+            assertTrue(!m.buddy.freeArea().freeAreaEmpty(zone, 10, KernelConstants.MIGRATE_MOVABLE));
         }
     }
 

@@ -115,4 +115,24 @@ class MemmapInitTest {
             assertEquals(0, PageRef.pageRefCount(m.mem, after));
         }
     }
+
+    @Test
+    void singlePagesAndHotplugRangesInitialiseAsTheBootPath() {
+        try (Machine m = BootFreeTest.x86OneZone()) {
+            long page = m.model.pfnToPage(5000);
+            m.mem.putLong(page + PageLayout.INDEX, 77);
+            m.memmapInit.initSinglePage(page, 5000, KernelConstants.ZONE_DMA, 0);
+            assertEquals(m.flagsLayout.initSinglePageFlags(KernelConstants.ZONE_DMA, 0), m.mem.getLong(page));
+            assertEquals(0, m.mem.getLong(page + PageLayout.INDEX));
+            assertEquals(1, PageRef.pageRefCount(m.mem, page));
+
+            m.memmapInit.memmapInitRange(1024, 0, KernelConstants.ZONE_NORMAL, 6144, 20480,
+                    MemmapInit.MEMINIT_HOTPLUG, KernelConstants.MIGRATE_UNMOVABLE);
+            assertEquals(NORMAL_FLAGS | RESERVED, m.mem.getLong(m.model.pfnToPage(7000)));
+            assertEquals(KernelConstants.MIGRATE_UNMOVABLE,
+                    m.buddy.pageblockFlags().getPageblockMigratetype(m.model.pfnToPage(6656)));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> m.memmapInit.memmapInitRange(1, 0, 2, 1L << 40, 1L << 41, MemmapInit.MEMINIT_EARLY, 1));
+        }
+    }
 }

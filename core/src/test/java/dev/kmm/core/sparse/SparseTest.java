@@ -64,6 +64,7 @@ class SparseTest {
                 assertEquals(usage + 24, s.pageblockBitmap(0, nr << 15));
             }
             assertEquals(0, b.ram.getLong(s.nrToSection(b.ram, 2)));
+            assertEquals(b.ram.getLong(s.memSection()), s.nrToSection(b.ram, 0));
             assertEquals(0, s.memmapStartPfn());
             assertEquals(2L << 15, s.memmapEndPfn());
             assertEquals(4 * M, s.memmapBytes());
