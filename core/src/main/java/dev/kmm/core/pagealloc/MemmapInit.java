@@ -107,7 +107,8 @@ public final class MemmapInit {
     /**
      * {@code memmap_init_range}: initialises the struct pages of {@code [startPfn, startPfn + size)} in zone
      * {@code zone} of node {@code nid}, and marks every pageblock that starts in the range {@code migratetype}
-     * (no zone counters are touched). Hot-plugged pages start reserved.
+     * (no zone counters are touched). Hot-plugged pages start reserved. (ZONE_DEVICE ranges, which the kernel
+     * initialises only up to their altmap, come from device memory hotplug and are not handled here.)
      */
     public void memmapInitRange(long size, int nid, int zone, long startPfn, long zoneEndPfn, int context,
             int migratetype) {

@@ -105,7 +105,8 @@ public final class Sparse implements MemoryModel {
      * @param space          the address space (x86_64 or arm64): {@code __va}, {@code __pa}, {@code vmemmap}
      * @param ram            simulated RAM through the linear map: the mem_section tables and usemaps are written here
      * @param pageblockOrder {@code pageblock_order}
-     * @param pgdatPhys      {@code __pa(NODE_DATA(nid))} by node id: the usemaps go into the pgdat's section
+     * @param pgdatPhys      {@code __pa(NODE_DATA(nid))} by node id: the usemaps go into the pgdat's section; a
+     *                       node with memory must have one (a negative entry or a short array is refused)
      * @param log            receives the kernel's {@code pr_err} lines
      * @throws IllegalStateException where the kernel panics (no memory for the mem_section tables)
      */
