@@ -42,12 +42,10 @@ public final class ProcVmstat {
         List<VmstatText.Item> events = r.text.vmEventItems();
         long[] ev = new long[events.size()];
         state.allVmEvents(ev);
+        ev[r.text.vmEventIndex("PGPGIN")] >>>= 1; // sectors -> kbytes
+        ev[r.text.vmEventIndex("PGPGOUT")] >>>= 1;
         for (int i = 0; i < events.size(); i++) {
-            long value = ev[i];
-            if (i == r.text.vmEventIndex("PGPGIN") || i == r.text.vmEventIndex("PGPGOUT")) {
-                value = value >>> 1; // sectors -> kbytes
-            }
-            v.put(events.get(i).text(), value);
+            v.put(events.get(i).text(), ev[i]);
         }
         v.put("nr_unstable", 0L);
         return new VmStat(v);
