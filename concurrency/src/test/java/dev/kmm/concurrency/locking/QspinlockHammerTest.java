@@ -1,11 +1,13 @@
 package dev.kmm.concurrency.locking;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmm.arena.KernelMemory;
 import dev.kmm.concurrency.CpuContexts;
 import dev.kmm.concurrency.TestMachine;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +24,8 @@ class QspinlockHammerTest {
     static final long COUNTER = TestMachine.BASE + 64;
     static final long PAIR_A = TestMachine.BASE + 128;
     static final long PAIR_B = TestMachine.BASE + 192;
+    static final long SCRATCH = TestMachine.BASE + 256;
+    static final int SECTION_WORK = 16;
 
     @ParameterizedTest(name = "{0} CPUs")
     @ValueSource(ints = {2, 4})
@@ -31,6 +35,8 @@ class QspinlockHammerTest {
             Spinlock.spinLockInit(mem, LOCK);
             CyclicBarrier start = new CyclicBarrier(nrCpus);
             long[] torn = new long[nrCpus];
+            long[] waitersSeen = new long[nrCpus];
+            long[] queueSeen = new long[nrCpus];
             List<Worker> workers = new ArrayList<>();
             for (int id = 0; id < nrCpus; id++) {
                 int me = id;
@@ -45,7 +51,14 @@ class QspinlockHammerTest {
                             torn[me]++;
                         }
                         mem.putLong(PAIR_A, a + 1);
+                        // Hold the lock a little, as a zone's critical section would: others arrive meanwhile.
+                        for (int k = 0; k < SECTION_WORK; k++) {
+                            mem.putLong(SCRATCH + 8 * k, mem.getLong(SCRATCH + 8 * k) + 1);
+                        }
                         mem.putLong(PAIR_B, b + 1);
+                        int val = mem.getIntOpaque(LOCK);
+                        waitersSeen[me] += Spinlock.spinIsContended(mem, LOCK) ? 1 : 0;
+                        queueSeen[me] += (val & Qspinlock.Q_TAIL_MASK) != 0 ? 1 : 0;
                         Spinlock.spinUnlock(mem, LOCK);
                     }
                 }));
@@ -56,10 +69,16 @@ class QspinlockHammerTest {
             assertEquals((long) nrCpus * ROUNDS, mem.getLong(COUNTER));
             assertEquals((long) nrCpus * ROUNDS, mem.getLong(PAIR_A));
             assertEquals((long) nrCpus * ROUNDS, mem.getLong(PAIR_B));
-            assertEquals(0, java.util.Arrays.stream(torn).sum(), "critical sections saw a half-updated pair");
+            assertEquals(0, Arrays.stream(torn).sum(), "critical sections saw a half-updated pair");
             assertEquals(0, mem.getInt(LOCK), "unlocked, nobody pending or queued");
             for (int id = 0; id < nrCpus; id++) {
                 assertEquals(0, mem.getInt(m.cpus.qnodes(id) + McsSpinlock.COUNT), "CPU " + id + " node count");
+            }
+            // The test is only as good as its contention: owners must have seen CPUs waiting, and with more
+            // than two CPUs, MCS queues (two CPUs queue only when a pending hand-over is slow).
+            assertTrue(Arrays.stream(waitersSeen).sum() > 0, "no owner ever saw a waiter");
+            if (nrCpus > 2) {
+                assertTrue(Arrays.stream(queueSeen).sum() > 0, "no owner ever saw a queued waiter");
             }
         }
     }

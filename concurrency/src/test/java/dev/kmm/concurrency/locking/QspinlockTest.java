@@ -202,11 +202,13 @@ class QspinlockTest {
             });
             await(() -> mem.getLongVolatile(node2 + NEXT) == node0, "CPU 0 linked behind CPU 2");
             assertEquals(encodeTail(0, 0) | Q_LOCKED_VAL, word(mem), "CPU 0 is the tail");
-            // Owner leaves; CPU 2 is head, not alone: it sets locked and hands the head to CPU 0.
+            // Owner leaves. CPU 2, the head, is slow to notice: CPU 0, not head, must leave the free lock alone.
             Spinlock.spinUnlock(mem, LOCK);
-            mem.getAndBitwiseOrInt(LOCK, Q_LOCKED_VAL);
             pause();
-            assertFalse(acquired.get(), "not head yet");
+            assertFalse(acquired.get(), "only the queue head may claim the lock");
+            assertEquals(encodeTail(0, 0), word(mem));
+            // CPU 2 is not alone in the queue: it sets locked and hands the head to CPU 0.
+            mem.getAndBitwiseOrInt(LOCK, Q_LOCKED_VAL);
             mem.putIntRelease(node0 + LOCKED, 1);
             mem.putInt(node2 + COUNT, 0);
             pause();
