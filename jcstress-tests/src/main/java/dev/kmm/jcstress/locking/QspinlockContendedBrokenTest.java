@@ -20,7 +20,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * path is right, so this fails only if the test really drives CPUs into the slow path.
  */
 @JCStressTest
-@Outcome(id = "0, 0, 64, 64", expect = ACCEPTABLE, desc = "every critical section saw the previous owner's writes whole")
+@Outcome(id = "0, 0, 256, 256", expect = ACCEPTABLE, desc = "every critical section saw the previous owner's writes whole")
 @Outcome(expect = FORBIDDEN, desc = "critical sections overlapped, or one missed an earlier owner's writes")
 @State
 public class QspinlockContendedBrokenTest {

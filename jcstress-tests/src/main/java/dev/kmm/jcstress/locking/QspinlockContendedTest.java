@@ -23,11 +23,11 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * {@link QspinlockContendedBrokenTest}, is correct except under contention.
  */
 @JCStressTest
-@Outcome(id = "0, 0, 64, 64", expect = ACCEPTABLE, desc = "every critical section saw the previous owner's writes whole")
+@Outcome(id = "0, 0, 256, 256", expect = ACCEPTABLE, desc = "every critical section saw the previous owner's writes whole")
 @Outcome(expect = FORBIDDEN, desc = "critical sections overlapped, or one missed an earlier owner's writes")
 @State
 public class QspinlockContendedTest {
-    static final int ROUNDS = 32;
+    static final int ROUNDS = 128;
 
     private static final long LOCK = TwoCpus.lock(0);
 
