@@ -2,6 +2,7 @@ package dev.kmm.jcstress.llist;
 
 import dev.kmm.arena.KernelMemory;
 import dev.kmm.arena.list.Llist;
+import dev.kmm.jcstress.SimRam;
 
 /** The memory layout the llist tests share, and how they read a taken chain. */
 final class LlistChains {
