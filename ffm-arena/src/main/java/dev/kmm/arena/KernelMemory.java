@@ -227,12 +227,47 @@ public final class KernelMemory {
         INT.setRelease(seg(va), off(va), value);
     }
 
+    /** {@code READ_ONCE} of an int: one untorn access, no ordering. */
+    public int getIntOpaque(long va) {
+        return (int) INT.getOpaque(seg(va), off(va));
+    }
+
+    /** {@code WRITE_ONCE} of an int: one untorn store, no ordering. */
+    public void putIntOpaque(long va, int value) {
+        INT.setOpaque(seg(va), off(va), value);
+    }
+
     public boolean compareAndSetInt(long va, int expected, int value) {
         return INT.compareAndSet(seg(va), off(va), expected, value);
     }
 
+    /** {@code atomic_cmpxchg}: fully ordered; returns the value seen (equal to {@code expected} on success). */
+    public int compareAndExchangeInt(long va, int expected, int value) {
+        return (int) INT.compareAndExchange(seg(va), off(va), expected, value);
+    }
+
+    /** {@code atomic_cmpxchg_acquire}: returns the value seen (equal to {@code expected} on success). */
+    public int compareAndExchangeIntAcquire(long va, int expected, int value) {
+        return (int) INT.compareAndExchangeAcquire(seg(va), off(va), expected, value);
+    }
+
     public int getAndAddInt(long va, int delta) {
         return (int) INT.getAndAdd(seg(va), off(va), delta);
+    }
+
+    /** Atomic {@code *va |= mask}, fully ordered; returns the old value ({@code atomic_fetch_or}). */
+    public int getAndBitwiseOrInt(long va, int mask) {
+        return (int) INT.getAndBitwiseOr(seg(va), off(va), mask);
+    }
+
+    /** Atomic {@code *va &= mask}, fully ordered; returns the old value ({@code atomic_fetch_and}). */
+    public int getAndBitwiseAndInt(long va, int mask) {
+        return (int) INT.getAndBitwiseAnd(seg(va), off(va), mask);
+    }
+
+    /** Atomic {@code *va &= mask} with release ordering; returns the old value ({@code atomic_fetch_and_release}). */
+    public int getAndBitwiseAndIntRelease(long va, int mask) {
+        return (int) INT.getAndBitwiseAndRelease(seg(va), off(va), mask);
     }
 
     public short getShort(long va) {

@@ -1,0 +1,307 @@
+package dev.kmm.core.pagealloc;
+
+import dev.kmm.arena.KernelMemory;
+import dev.kmm.arena.layout.PageLayout;
+import dev.kmm.arena.list.ListHead;
+import dev.kmm.core.page.Page;
+import dev.kmm.core.page.PageFlags;
+import dev.kmm.core.page.PageFlagsLayout;
+import dev.kmm.core.page.PageRef;
+import dev.kmm.core.page.PageType;
+import dev.kmm.core.sparse.MemoryModel;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * A full consistency check of one zone's buddy state, for tests and stress runs: it walks the free lists and the
+ * zone's struct pages and reports every broken invariant as a message, without changing anything.
+ *
+ * <ul>
+ * <li>every entry of {@code free_area[o].free_list[mt]} is a well-linked PageBuddy head page of order {@code o},
+ *     naturally aligned, inside the zone, linked to the zone by its flags, overlapping no other free block;</li>
+ * <li>each order's list lengths add up to {@code nr_free};</li>
+ * <li>{@code NR_FREE_PAGES} equals the free pages outside MIGRATE_ISOLATE lists (and NR_FREE_CMA_PAGES the CMA
+ *     lists');</li>
+ * <li>no two free buddies of the same order are left unmerged, unless {@code __free_one_page} refuses the merge
+ *     (at or above pageblock_order, across pageblocks whose types may not merge);</li>
+ * <li>every pageblock has a valid migrate type and {@code nr_isolate_pageblock} counts the isolated ones;</li>
+ * <li>every pfn with a struct page is in exactly one state: in a free block (not reserved, no references, and
+ *     PageBuddy only at the block's head), reserved, or allocated (references, or a compound tail page).</li>
+ * </ul>
+ *
+ * <p>Pages held on per-cpu lists and tail pages of non-compound high-order allocations (both have refcount 0 and
+ * are not PageBuddy) are not modelled yet and would be reported as in no state.
+ */
+public final class BuddyVerify {
+    /** At most this many violations are listed; the rest are counted in a last line. */
+    public static final int MAX_REPORTED = 200;
+
+    private static final String[] MIGRATETYPE_NAMES = {"Unmovable", "Movable", "Reclaimable", "HighAtomic"};
+
+    private final Buddy buddy;
+    private final KernelMemory mem;
+    private final MemoryModel model;
+    private final PageFlagsLayout flagsLayout;
+    private final FreeArea freeArea;
+    private final long zone;
+    private final long startPfn;
+    private final long endPfn;
+    private final String where;
+    private final List<String> violations = new ArrayList<>();
+    private int dropped;
+
+    private BuddyVerify(Buddy buddy, long zone) {
+        this.buddy = buddy;
+        this.mem = buddy.mem();
+        this.model = buddy.model();
+        this.flagsLayout = buddy.flagsLayout();
+        this.freeArea = buddy.freeArea();
+        this.zone = zone;
+        this.startPfn = buddy.zoneStartPfn(zone);
+        this.endPfn = buddy.zoneEndPfn(zone);
+        this.where = "node " + buddy.zoneToNid(zone) + " zone " + buddy.zoneIdx(zone);
+    }
+
+    /**
+     * Checks one zone.
+     *
+     * @return the violations found, each a sentence naming the zone, the structure and the page; empty when the
+     *         zone is consistent
+     */
+    public static List<String> verifyZone(Buddy buddy, long zone) {
+        BuddyVerify v = new BuddyVerify(buddy, zone);
+        v.run();
+        if (v.dropped > 0) {
+            v.violations.add(v.where + ": ... and " + v.dropped + " more violations");
+        }
+        return List.copyOf(v.violations);
+    }
+
+    /**
+     * The number of the zone's pageblocks of each migrate type (index = type), counting the blocks that have a
+     * memmap; a last slot counts blocks whose type is out of range.
+     */
+    public static long[] pageblockMigratetypeCounts(Buddy buddy, long zone) {
+        int types = buddy.freeArea().migrateTypes();
+        long[] counts = new long[types + 1];
+        long blockNr = 1L << buddy.pageblockOrder();
+        for (long pfn = buddy.zoneStartPfn(zone) & -blockNr; pfn < buddy.zoneEndPfn(zone); pfn += blockNr) {
+            if (!buddy.model().pfnValid(pfn)) {
+                continue;
+            }
+            long page = buddy.model().pfnToPage(pfn);
+            int mt = buddy.pageblockFlags().getPfnblockMigratetype(page, pfn);
+            counts[mt < types ? mt : types]++;
+        }
+        return counts;
+    }
+
+    private void report(String message) {
+        if (violations.size() < MAX_REPORTED) {
+            violations.add(where + ": " + message);
+        } else {
+            dropped++;
+        }
+    }
+
+    private String mtName(int mt) {
+        if (mt < MIGRATETYPE_NAMES.length) {
+            return MIGRATETYPE_NAMES[mt];
+        }
+        return buddy.isMigrateCma(mt) ? "CMA" : buddy.isMigrateIsolate(mt) ? "Isolate" : Integer.toString(mt);
+    }
+
+    private void run() {
+        long span = endPfn - startPfn;
+        if (span < 0 || span > Integer.MAX_VALUE) {
+            report("spans " + span + " pages, which the verifier cannot index");
+            return;
+        }
+        BitSet covered = new BitSet((int) span);
+        byte[] headOrder = new byte[(int) span];
+        long freeCounted = 0;
+        long freeCma = 0;
+        for (int order = 0; order < freeArea.maxOrder(); order++) {
+            long blocks = 0;
+            for (int mt = 0; mt < freeArea.migrateTypes(); mt++) {
+                long n = walkList(order, mt, covered, headOrder);
+                blocks += n;
+                if (!buddy.isMigrateIsolate(mt)) {
+                    freeCounted += n << order;
+                }
+                if (buddy.isMigrateCma(mt)) {
+                    freeCma += n << order;
+                }
+            }
+            long nrFree = freeArea.nrFree(zone, order);
+            if (nrFree != blocks) {
+                report(String.format("free_area[%d].nr_free is %d but its lists hold %d blocks", order, nrFree, blocks));
+            }
+        }
+        long nrFreePages = buddy.zonePageState(zone, Buddy.NR_FREE_PAGES);
+        if (nrFreePages != freeCounted) {
+            report(String.format("NR_FREE_PAGES is %d but the free lists (isolated ones excepted) hold %d pages",
+                    nrFreePages, freeCounted));
+        }
+        if (buddy.migrateCma() >= 0) {
+            long nrFreeCma = buddy.zonePageState(zone, buddy.zoneLayout().nrVmZoneStatItems - 1);
+            if (nrFreeCma != freeCma) {
+                report(String.format("NR_FREE_CMA_PAGES is %d but the CMA lists hold %d pages", nrFreeCma, freeCma));
+            }
+        }
+        checkUnmergedBuddies(headOrder);
+        checkPageblocks();
+        checkPageStates(covered, headOrder);
+    }
+
+    /** Walks one free list, checking each entry; returns the number of well-formed entries. */
+    private long walkList(int order, int mt, BitSet covered, byte[] headOrder) {
+        long head = freeArea.freeList(zone, order, mt);
+        String list = String.format("free_area[%d].free_list[%s]", order, mtName(mt));
+        long limit = (endPfn - startPfn >>> order) + 1;
+        long count = 0;
+        long prev = head;
+        long pos = ListHead.next(mem, head);
+        while (pos != head) {
+            if (count >= limit) {
+                report(list + " does not return to its head after " + limit + " entries");
+                return count;
+            }
+            if (!mem.isMapped(pos, ListHead.SIZE)) {
+                report(String.format("%s: entry 0x%x after 0x%x is not mapped memory", list, pos, prev));
+                return count;
+            }
+            if (ListHead.prev(mem, pos) != prev) {
+                report(String.format("%s: entry 0x%x has prev 0x%x, expected 0x%x", list, pos,
+                        ListHead.prev(mem, pos), prev));
+                return count;
+            }
+            checkFreeBlock(list, pos - PageLayout.BUDDY_LIST, order, covered, headOrder);
+            count++;
+            prev = pos;
+            pos = ListHead.next(mem, pos);
+        }
+        if (ListHead.prev(mem, head) != prev) {
+            report(String.format("%s: head's prev is 0x%x, expected the last entry 0x%x", list,
+                    ListHead.prev(mem, head), prev));
+        }
+        return count;
+    }
+
+    private void checkFreeBlock(String list, long page, int order, BitSet covered, byte[] headOrder) {
+        long pfn = model.pageToPfn(page);
+        if (pfn < startPfn || pfn + (1L << order) > endPfn) {
+            report(String.format("%s: pfn 0x%x (order %d) lies outside the zone [0x%x, 0x%x)", list, pfn, order,
+                    startPfn, endPfn));
+            return;
+        }
+        String what = String.format("%s: pfn 0x%x", list, pfn);
+        if ((pfn & ((1L << order) - 1)) != 0) {
+            report(what + " is not aligned to its order " + order);
+        }
+        if (!PageType.pageBuddy(mem, page)) {
+            report(String.format("%s is not PageBuddy (page_type 0x%08x)", what, mem.getInt(page + PageLayout.PAGE_TYPE)));
+        }
+        long private_ = Page.pagePrivate(mem, page);
+        if (private_ != order) {
+            report(what + " records order " + private_ + " in page->private");
+        }
+        long flags = mem.getLong(page + PageLayout.FLAGS);
+        if (flagsLayout.pageToNid(flags) != buddy.zoneToNid(zone) || flagsLayout.pageZonenum(flags) != buddy.zoneIdx(zone)) {
+            report(String.format("%s belongs by its flags to node %d zone %d", what, flagsLayout.pageToNid(flags),
+                    flagsLayout.pageZonenum(flags)));
+        }
+        int from = (int) (pfn - startPfn);
+        int to = from + (1 << order);
+        int overlap = covered.nextSetBit(from);
+        if (overlap >= 0 && overlap < to) {
+            report(String.format("%s (order %d) overlaps another free block at pfn 0x%x", what, order, startPfn + overlap));
+            return;
+        }
+        covered.set(from, to);
+        headOrder[from] = (byte) (order + 1);
+    }
+
+    private void checkUnmergedBuddies(byte[] headOrder) {
+        PageblockFlags pb = buddy.pageblockFlags();
+        for (int i = 0; i < headOrder.length; i++) {
+            int order = headOrder[i] - 1;
+            if (order < 0 || order >= freeArea.maxOrder() - 1) {
+                continue;
+            }
+            long pfn = startPfn + i;
+            long buddyPfn = Buddy.findBuddyPfn(pfn, order);
+            if (buddyPfn < pfn || buddyPfn >= endPfn || headOrder[(int) (buddyPfn - startPfn)] != order + 1) {
+                continue;
+            }
+            if (order >= buddy.pageblockOrder()) {
+                int mt = pb.getPfnblockMigratetype(model.pfnToPage(pfn), pfn);
+                int buddyMt = pb.getPfnblockMigratetype(model.pfnToPage(buddyPfn), buddyPfn);
+                if (mt != buddyMt && (!Buddy.migratetypeIsMergeable(mt) || !Buddy.migratetypeIsMergeable(buddyMt))) {
+                    continue; // __free_one_page keeps these apart
+                }
+            }
+            report(String.format("free buddies at pfn 0x%x and 0x%x (order %d) are not merged", pfn, buddyPfn, order));
+        }
+    }
+
+    private void checkPageblocks() {
+        long[] counts = pageblockMigratetypeCounts(buddy, zone);
+        int types = freeArea.migrateTypes();
+        if (counts[types] != 0) {
+            report(counts[types] + " pageblocks have a migrate type above MIGRATE_TYPES-1");
+        }
+        if (buddy.migrateIsolate() >= 0) {
+            long nrIsolate = mem.getLong(zone + buddy.zoneLayout().nrIsolatePageblock);
+            if (nrIsolate != counts[buddy.migrateIsolate()]) {
+                report(String.format("nr_isolate_pageblock is %d but %d pageblocks are MIGRATE_ISOLATE", nrIsolate,
+                        counts[buddy.migrateIsolate()]));
+            }
+        }
+    }
+
+    private void checkPageStates(BitSet covered, byte[] headOrder) {
+        long blockNr = 1L << buddy.pageblockOrder();
+        for (long block = startPfn & -blockNr; block < endPfn; block += blockNr) {
+            if (!model.pfnValid(block)) {
+                for (long pfn = Math.max(block, startPfn); pfn < Math.min(block + blockNr, endPfn); pfn++) {
+                    if (covered.get((int) (pfn - startPfn))) {
+                        report(String.format("pfn 0x%x is in a free block but has no memmap", pfn));
+                    }
+                }
+                continue;
+            }
+            for (long pfn = Math.max(block, startPfn); pfn < Math.min(block + blockNr, endPfn); pfn++) {
+                checkPageState(pfn, covered.get((int) (pfn - startPfn)), headOrder[(int) (pfn - startPfn)] != 0);
+            }
+        }
+    }
+
+    private void checkPageState(long pfn, boolean free, boolean head) {
+        long page = model.pfnToPage(pfn);
+        long flags = mem.getLong(page + PageLayout.FLAGS);
+        boolean reserved = PageFlags.testBit(flags, PageFlags.PG_reserved);
+        int refcount = PageRef.pageRefCount(mem, page);
+        boolean pageBuddy = PageType.pageBuddy(mem, page);
+        if (free) {
+            if (reserved) {
+                report(String.format("pfn 0x%x is free and reserved: %s", pfn, flagsLayout.formatFlags(flags)));
+            }
+            if (refcount != 0) {
+                report(String.format("pfn 0x%x is free with refcount %d", pfn, refcount));
+            }
+            if (pageBuddy && !head) {
+                report(String.format("pfn 0x%x is PageBuddy inside a free block, not at its head", pfn));
+            }
+            return;
+        }
+        if (pageBuddy) {
+            report(String.format("pfn 0x%x is PageBuddy (order %d) but on no free list", pfn,
+                    Page.pagePrivate(mem, page)));
+        } else if (!reserved && refcount <= 0 && !PageFlags.pageTail(mem, page)) {
+            report(String.format("pfn 0x%x is neither free, reserved nor allocated (refcount %d, flags %s)", pfn,
+                    refcount, flagsLayout.formatFlags(flags)));
+        }
+    }
+}
