@@ -37,16 +37,16 @@ class KmemTraceTest {
     }
 
     private static void fireAll(KmemTrace t) {
-        t.mmPageAlloc(5, 1, 0xcc0, 0);
-        t.mmPageFree(5, 1);
-        t.mmPageFreeBatched(6);
-        t.mmPageAllocZoneLocked(7, 0, 1, 1);
-        t.mmPagePcpuDrain(8, 0, 1);
-        t.mmPageAllocExtfrag(9, 0, 3, 0, 1, 0);
-        t.kmemCacheAlloc(1, 2, 3, 4, 0xcc0, 0, false);
-        t.kmalloc(1, 2, 3, 4, 0xcc0, 0);
-        t.kfree(1, 2);
-        t.kmemCacheFree(1, 2, "dentry");
+        KmemTrace.mmPageAlloc(t, 5, 1, 0xcc0, 0);
+        KmemTrace.mmPageFree(t, 5, 1);
+        KmemTrace.mmPageFreeBatched(t, 6);
+        KmemTrace.mmPageAllocZoneLocked(t, 7, 0, 1, 1);
+        KmemTrace.mmPagePcpuDrain(t, 8, 0, 1);
+        KmemTrace.mmPageAllocExtfrag(t, 9, 0, 3, 0, 1, 0);
+        KmemTrace.kmemCacheAlloc(t, 1, 2, 3, 4, 0xcc0, 0, false);
+        KmemTrace.kmalloc(t, 1, 2, 3, 4, 0xcc0, 0);
+        KmemTrace.kfree(t, 1, 2);
+        KmemTrace.kmemCacheFree(t, 1, 2, "dentry");
     }
 
     @Test
@@ -56,6 +56,7 @@ class KmemTraceTest {
             assertFalse(t.isEnabled(e), e.eventName());
         }
         fireAll(t); // must not throw, nothing attached
+        fireAll(null); // a machine without tracepoints
     }
 
     @Test
@@ -87,6 +88,23 @@ class KmemTraceTest {
         for (KmemEvent e : KmemEvent.values()) {
             assertFalse(t.isEnabled(e));
         }
+    }
+
+    @Test
+    void anotherMachinesListenerDoesNotLeakIntoThisOne() {
+        KmemTrace traced = new KmemTrace();
+        KmemTrace quiet = new KmemTrace();
+        List<String> calls = new ArrayList<>();
+        try (KmemTrace.Attachment a = traced.attach(new Recorder("t", calls), KmemEvent.MM_PAGE_FREE)) {
+            KmemTrace.mmPageFree(quiet, 1, 0);
+            assertEquals(List.of(), calls);
+            assertFalse(quiet.isEnabled(KmemEvent.MM_PAGE_FREE));
+            KmemTrace.mmPageFree(traced, 2, 0);
+            assertEquals(List.of("t free 2 0"), calls);
+            assertTrue(a.events().contains(KmemEvent.MM_PAGE_FREE));
+        }
+        KmemTrace.mmPageFree(traced, 3, 0);
+        assertEquals(List.of("t free 2 0"), calls);
     }
 
     @Test

@@ -23,15 +23,15 @@ class TraceBufferTest {
         trace.attach(buf);
 
         ctx.at(1, "bash", 4242, 1_000_000_000L);
-        trace.mmPageAlloc(0x12345, 0, Gfp.GFP_KERNEL, 0);
+        KmemTrace.mmPageAlloc(trace, 0x12345, 0, Gfp.GFP_KERNEL, 0);
         ctx.at(0, "kswapd0", 97, 999_000_000L);
         ctx.irqFlags = TraceContext.TRACE_FLAG_IRQS_OFF;
         ctx.preemptCount = 1;
-        trace.mmPageFree(0x800, 3);
+        KmemTrace.mmPageFree(trace, 0x800, 3);
         ctx.irqFlags = 0;
         ctx.preemptCount = 0;
         ctx.at(1, "bash", 4242, 1_000_002_000L);
-        trace.mmPageAlloc(-1, 4, Gfp.GFP_HIGHUSER_MOVABLE | Gfp.__GFP_NOWARN, 1);
+        KmemTrace.mmPageAlloc(trace, -1, 4, Gfp.GFP_HIGHUSER_MOVABLE | Gfp.__GFP_NOWARN, 1);
 
         String expected = """
                 # tracer: nop
