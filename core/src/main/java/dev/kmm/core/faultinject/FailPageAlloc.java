@@ -69,6 +69,7 @@ public final class FailPageAlloc {
         return ignoreGfpHighmem;
     }
 
+    /** Sets {@link #ignoreGfpHighmem()}. */
     public void setIgnoreGfpHighmem(boolean ignore) {
         this.ignoreGfpHighmem = ignore;
     }
@@ -78,6 +79,7 @@ public final class FailPageAlloc {
         return ignoreGfpReclaim;
     }
 
+    /** Sets {@link #ignoreGfpReclaim()}. */
     public void setIgnoreGfpReclaim(boolean ignore) {
         this.ignoreGfpReclaim = ignore;
     }
@@ -87,6 +89,7 @@ public final class FailPageAlloc {
         return minOrder;
     }
 
+    /** Sets {@link #minOrder()}. */
     public void setMinOrder(int minOrder) {
         this.minOrder = minOrder;
     }

@@ -64,6 +64,7 @@ public final class FailSlab {
         return ignoreGfpReclaim;
     }
 
+    /** Sets {@link #ignoreGfpReclaim()}. */
     public void setIgnoreGfpReclaim(boolean ignore) {
         this.ignoreGfpReclaim = ignore;
     }
@@ -73,6 +74,7 @@ public final class FailSlab {
         return cacheFilter;
     }
 
+    /** Sets {@link #cacheFilter()}. */
     public void setCacheFilter(boolean cacheFilter) {
         this.cacheFilter = cacheFilter;
     }

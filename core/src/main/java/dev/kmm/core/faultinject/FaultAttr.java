@@ -192,6 +192,7 @@ public final class FaultAttr {
         return probability;
     }
 
+    /** Sets {@link #probability()}. */
     public void setProbability(long probability) {
         this.probability = probability;
     }
@@ -201,6 +202,7 @@ public final class FaultAttr {
         return interval;
     }
 
+    /** Sets {@link #interval()}. */
     public void setInterval(long interval) {
         this.interval = interval;
     }
@@ -210,6 +212,7 @@ public final class FaultAttr {
         return times.get();
     }
 
+    /** Sets {@link #times()}. */
     public void setTimes(int times) {
         this.times.set(times);
     }
@@ -219,6 +222,7 @@ public final class FaultAttr {
         return space.get();
     }
 
+    /** Sets {@link #space()}. */
     public void setSpace(int space) {
         this.space.set(space);
     }
@@ -228,6 +232,7 @@ public final class FaultAttr {
         return verbose;
     }
 
+    /** Sets {@link #verbose()}. */
     public void setVerbose(long verbose) {
         this.verbose = verbose;
     }

@@ -166,13 +166,14 @@ public final class FtraceFormat {
 
     /**
      * The context prefix of one line, up to and including the event name and {@code ": "}:
-     * {@code "%16s-%-7d "}, the optional {@code (tgid)}, {@code [%03d] }, the five latency flags, the
-     * timestamp as {@code " %5lu.%06lu"} microseconds (rounded as {@code ns2usecs()} rounds) and
-     * {@code ": "}.
+     * {@code "%16s-%-7d "} (a null comm prints as {@code <...>}, as for a pid ftrace has no name for; names
+     * are cut to {@code TASK_COMM_LEN - 1}), the optional {@code (tgid)}, {@code [%03d] }, the five latency
+     * flags, the timestamp as {@code " %5lu.%06lu"} microseconds (rounded as {@code ns2usecs()} rounds)
+     * and {@code ": "}.
      */
     public void appendContext(StringBuilder sb, String comm, int pid, int tgid, int cpu, int irqFlags,
                               int preemptCount, long timestampNs, KmemEvent event) {
-        String c = comm.length() > 15 ? comm.substring(0, 15) : comm;
+        String c = comm == null ? "<...>" : comm.length() > 15 ? comm.substring(0, 15) : comm;
         pad(sb, 16 - c.length());
         sb.append(c).append('-');
         int start = sb.length();

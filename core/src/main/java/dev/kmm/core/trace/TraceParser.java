@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
 public final class TraceParser {
     private static final Pattern LINE = Pattern.compile(
             "^\\s*(?<task>.+?)-(?<pid>\\d+)\\s+(?:\\((?<tgid>\\s*\\d+|-+)\\)\\s+)?\\[(?<cpu>\\d+)]\\s+"
-            + "(?:(?<flags>[^\\s:\\[\\]]{4,6})\\s+)?(?<ts>\\d+(?:\\.\\d+)?):\\s+(?:(?<event>\\w+):\\s?(?<body>.*)|<[^>]+>.*)$");
+            + "(?:(?<flags>[^\\s:\\[\\]]{4,6})\\s+)?(?<ts>\\d+(?:\\.\\d+)?):\\s+"
+            + "(?:(?<event>\\w+):\\s?(?<body>.*)|<[^>]+>.*)$");
     private static final Pattern LOST = Pattern.compile("^CPU:\\d+ \\[LOST \\d+ EVENTS]$");
     private static final Pattern NULL_PAGE = Pattern.compile("page=\\s+\\(null\\)");
 
@@ -83,7 +84,8 @@ public final class TraceParser {
     public PageTraceRecord parseLine(String line, int lineNumber) {
         String l = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
         String trimmed = l.strip();
-        if (trimmed.isEmpty() || trimmed.startsWith("#") || trimmed.startsWith("=>") || LOST.matcher(trimmed).matches()) {
+        if (trimmed.isEmpty() || trimmed.startsWith("#") || trimmed.startsWith("=>")
+                || LOST.matcher(trimmed).matches()) {
             return null;
         }
         Matcher m = LINE.matcher(l);

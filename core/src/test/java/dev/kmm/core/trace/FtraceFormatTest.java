@@ -172,13 +172,14 @@ class FtraceFormatTest {
 
     @Test
     void commIsCutToTaskCommLenAndTimestampsRound() {
+        assertTrue(line(RAW, null, 5, 0, 0, 0, 0, 0, KmemEvent.MM_PAGE_FREE, 1, 0, 0, 0, 0, 0, null)
+                .startsWith("           <...>-5       [000] "));
         String l = line(RAW, "a-very-long-task-name", 7, 0, 0, 0, 0, 999_999_500L, KmemEvent.MM_PAGE_FREE,
                 1, 0, 0, 0, 0, 0, null);
         assertTrue(l.startsWith(" a-very-long-tas-7       [000] .....     1.000000: "), l);
         l = line(RAW, "a", 1234567, 0, 123, 0, 0, 123_456_789_123_456L, KmemEvent.MM_PAGE_FREE, 1, 0, 0, 0, 0, 0, null);
         assertTrue(l.startsWith("               a-1234567 [123] ..... 123456.789123: "), l);
-        l = RAW.withIrqInfo(false).toString();
-        assertTrue(line(RAW.withIrqInfo(false), "a", 1, 0, 0, 0, 0, 0, KmemEvent.MM_PAGE_FREE, 1, 0, 0, 0, 0, 0, null)
-                .startsWith("               a-1       [000]      0.000000: mm_page_free: "), l);
+        l = line(RAW.withIrqInfo(false), "a", 1, 0, 0, 0, 0, 0, KmemEvent.MM_PAGE_FREE, 1, 0, 0, 0, 0, 0, null);
+        assertTrue(l.startsWith("               a-1       [000]      0.000000: mm_page_free: "), l);
     }
 }
