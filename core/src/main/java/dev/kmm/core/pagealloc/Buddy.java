@@ -515,4 +515,13 @@ public final class Buddy {
     public void memblockFreePages(long page, long pfn, int order) {
         freePagesCore(page, order);
     }
+
+    /**
+     * {@code bad_page(page, page_bad_reason(page, checkFlags))}: the report of a page found in a bad state, for the
+     * allocation side's checks.
+     */
+    BadPageException badPage(long page, long checkFlags) {
+        return badPage(page, badReason(page, Page.pageMapping(mem, page), mem.getLong(page + PageLayout.FLAGS),
+                checkFlags));
+    }
 }
