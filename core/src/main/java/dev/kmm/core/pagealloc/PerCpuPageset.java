@@ -187,6 +187,16 @@ public final class PerCpuPageset {
 
     // ---- the pcp of a zone ---------------------------------------------------------------------------------
 
+    /** {@code NR_PCP_LISTS}. */
+    public int nrPcpLists() {
+        return nrPcpLists;
+    }
+
+    /** {@code nr_cpu_ids}: the CPUs that have pagesets. */
+    public int nrCpuIds() {
+        return cpus.nrCpuIds();
+    }
+
     /** {@code per_cpu_ptr(zone->per_cpu_pageset, cpu)}. */
     public long pcp(long zone, int cpu) {
         return cpus.perCpuPtr(mem.getLong(zone + zl.perCpuPageset), cpu);

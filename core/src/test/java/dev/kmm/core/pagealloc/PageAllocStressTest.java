@@ -77,6 +77,9 @@ class PageAllocStressTest {
                 throw new AssertionError("a CPU thread failed", failure.get());
             }
             am.enter(0);
+            for (long zone : am.populatedZones) {
+                assertEquals(List.of(), PcpVerify.verifyZone(am.alloc, zone), "before the drain");
+            }
             assertEquals(List.of(), am.drainAndVerify());
             for (int i = 0; i < initial.length; i++) {
                 assertEquals(initial[i], am.freePages(am.populatedZones.get(i)), "zone " + i + ": every page is back");

@@ -118,6 +118,7 @@ class PerCpuPagesetTest {
             }
             assertTrue(pcps.freeFactor(pcp) > 0);
             assertNotEquals(0, pcps.count(pcp));
+            assertEquals(List.of(), PcpVerify.verifyZone(am.alloc, zone));
             am.alloc.__freePages(order1, 1);
             assertEquals(0, pcps.count(pcp));
             assertEquals(List.of(), am.drainAndVerify());
@@ -125,6 +126,26 @@ class PerCpuPagesetTest {
     }
 
     /** THP-order pages live on the THP list, two per refill. */
+    /** PcpVerify notices a count that does not match the lists and a page on a list that is in use. */
+    @Test
+    void pcpVerifyReportsBrokenLists() {
+        try (AllocMachine am = AllocMachine.x86(128, 1)) {
+            Cpu cpu = am.enter(0);
+            long zone = am.zone(ZONE_NORMAL);
+            PerCpuPageset pcps = am.alloc.pcp();
+            long page = am.alloc.allocPages(GFP, 0);
+            am.alloc.__freePages(page, 0);
+            long pcp = pcps.pcp(zone, cpu.id());
+            assertEquals(List.of(), PcpVerify.verifyZone(am.alloc, zone));
+            PageRef.setPageCount(am.m.mem, page, 1);
+            am.m.mem.putInt(pcp + am.m.layouts.perCpuPages().count, pcps.count(pcp) + 1);
+            List<String> v = PcpVerify.verifyZone(am.alloc, zone);
+            assertEquals(2, v.size(), v.toString());
+            assertTrue(v.get(0).contains(String.format("pfn 0x%x (order 0) is not a free pcp page", am.pfn(page))), v.get(0));
+            assertTrue(v.get(1).startsWith("CPU 0: count is"), v.get(1));
+        }
+    }
+
     @Test
     void thpOrderPagesUseTheThpList() {
         try (AllocMachine am = AllocMachine.x86(128, 1)) {
@@ -186,6 +207,7 @@ class PerCpuPagesetTest {
             am.alloc.freePagesRemote(cpu1, page, 0, 0);
             Spinlock.spinUnlock(am.m.mem, pcp0);
             assertFalse(Llist.empty(am.m.mem, pcps.remoteFreeList(pcp0)));
+            assertEquals(List.of(), PcpVerify.verifyZone(am.alloc, zone));
             assertEquals(count0, pcps.count(pcp0));
             assertEquals(0, pcps.count(pcps.pcp(zone, 1)));
             assertEquals(0, PageRef.pageRefCount(am.m.mem, page));
