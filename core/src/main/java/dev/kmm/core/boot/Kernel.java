@@ -5,11 +5,13 @@ import dev.kmm.arena.PhysicalMemory;
 import dev.kmm.arena.addr.KernelAddressSpace;
 import dev.kmm.arena.layout.KernelLayouts;
 import dev.kmm.core.memblock.Memblock;
+import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.FreeAreaInit;
 import dev.kmm.core.pagealloc.PrintkLine;
 import dev.kmm.core.pagealloc.ZoneLimits;
 import dev.kmm.core.pagealloc.ZoneTuning;
 import dev.kmm.core.percpu.PcpuFirstChunk;
+import dev.kmm.core.sparse.MemoryModel;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,23 +29,17 @@ import java.util.Objects;
 public final class Kernel implements AutoCloseable {
     private final Machine machine;
     private final EarlyBoot boot;
-    private final PhysicalMemory ram;
-    private final KernelMemory memory;
-    private final KernelLayouts layouts;
     private final NodeStructs structs;
     private final Zonelists zonelists;
     private final PcpuFirstChunk.Result percpu;
     private final long[][] cmaPages;
     private ZoneTuning tuning;
 
-    Kernel(Machine machine, EarlyBoot boot, PhysicalMemory ram, KernelMemory memory, KernelLayouts layouts,
-           NodeStructs structs, Zonelists zonelists, PcpuFirstChunk.Result percpu, ZoneTuning tuning, long[][] cmaPages) {
+    Kernel(Machine machine, EarlyBoot boot, Zonelists zonelists, PcpuFirstChunk.Result percpu, ZoneTuning tuning,
+           long[][] cmaPages) {
         this.machine = machine;
         this.boot = boot;
-        this.ram = ram;
-        this.memory = memory;
-        this.layouts = layouts;
-        this.structs = structs;
+        this.structs = boot.structs();
         this.zonelists = zonelists;
         this.percpu = percpu;
         this.tuning = tuning;
@@ -96,12 +92,22 @@ public final class Kernel implements AutoCloseable {
 
     /** The simulated physical RAM. */
     public PhysicalMemory ram() {
-        return ram;
+        return boot.ram();
     }
 
-    /** The kernel's view of memory: kernel virtual addresses resolved to the simulated RAM. */
+    /** The kernel's view of memory: kernel virtual addresses resolved to the simulated RAM and the memmap. */
     public KernelMemory memory() {
-        return memory;
+        return boot.memory();
+    }
+
+    /** The buddy allocator: free lists, pageblock flags and zone counters in simulated RAM. */
+    public Buddy buddy() {
+        return boot.buddy();
+    }
+
+    /** The memory model: {@code pfn_to_page}, {@code page_to_pfn}, pageblock bitmaps. */
+    public MemoryModel memoryModel() {
+        return boot.model();
     }
 
     /** The kernel virtual address space of this boot. */
@@ -111,7 +117,7 @@ public final class Kernel implements AutoCloseable {
 
     /** The structure layouts of this configuration. */
     public KernelLayouts layouts() {
-        return layouts;
+        return boot.layouts();
     }
 
     /** {@code memblock} as boot left it ({@code CONFIG_ARCH_KEEP_MEMBLOCK}). */
@@ -303,9 +309,10 @@ public final class Kernel implements AutoCloseable {
         return out;
     }
 
+    /** Releases the simulated RAM and the memmap. */
     @Override
     public void close() {
-        ram.close();
+        boot.close();
     }
 
     @Override

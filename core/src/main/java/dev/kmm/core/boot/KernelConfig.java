@@ -5,6 +5,7 @@ import dev.kmm.arena.addr.VmSplit;
 import dev.kmm.arena.layout.KernelConstants;
 import dev.kmm.arena.layout.LayoutConfig;
 import dev.kmm.core.memblock.MemblockConfig;
+import dev.kmm.core.page.PageFlagsLayout;
 import dev.kmm.core.pagealloc.Khugepaged;
 import dev.kmm.core.pagealloc.PageAllocConfig;
 import dev.kmm.core.pagealloc.ZoneTypes;
@@ -530,6 +531,22 @@ public final class KernelConfig {
      */
     public MemblockConfig memblockConfig() {
         return new MemblockConfig(arch == Arch.ARM ? 32 : 64, numa(), numa() ? maxNumNodes() : 1, 12, 64, 0xffffffffL);
+    }
+
+    /**
+     * Where {@code page->flags} keeps zone, node and last cpupid (include/linux/page-flags-layout.h) for this
+     * build. {@code __NR_PAGEFLAGS} (include/linux/page-flags.h): the 22 flags up to {@code PG_mlocked}, then
+     * {@code PG_uncached} on x86 ({@code ARCH_USES_PG_UNCACHED}), {@code PG_hwpoison} with
+     * {@code MEMORY_FAILURE} (arm64's defconfig has it, x86_64_defconfig not) and {@code PG_arch_2} on 64-bit.
+     * arm64's defconfig has {@code NUMA_BALANCING}, which keeps the last cpupid in the flags.
+     */
+    public PageFlagsLayout pageFlagsLayout() {
+        int zones = zoneTypes().maxNrZones();
+        return switch (arch) {
+            case ARM -> PageFlagsLayout.of(32, 22, zones, 0, false, nrCpus(), false, false, -1);
+            case ARM64 -> PageFlagsLayout.of(64, 24, zones, nodesShift(), numa(), nrCpus(), false, false, 22);
+            case X86_64 -> PageFlagsLayout.of(64, 24, zones, nodesShift(), false, nrCpus(), false, false, -1);
+        };
     }
 
     /** Every option that is set, as {@code .config} lines in option order. */
