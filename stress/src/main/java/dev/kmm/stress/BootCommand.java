@@ -3,7 +3,6 @@ package dev.kmm.stress;
 import dev.kmm.arena.addr.Arch;
 import dev.kmm.core.boot.Kernel;
 import dev.kmm.core.boot.Machine;
-import dev.kmm.core.memblock.Memblock;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -23,12 +22,16 @@ import picocli.CommandLine.Model.CommandSpec;
             "Boot a simulated machine the way Linux 6.1 boots and print the kernel's boot lines for memory,",
             "then each view asked for with --show.",
             "",
+            "Views: zoneinfo, buddyinfo, pagetypeinfo, meminfo, vmstat, iomem (/proc) and memblock (debugfs",
+            "memblock/memory and reserved), in Linux 6.1's exact text.",
+            "",
             "Built-in machines: vexpress-a9 (the default: Cortex-A9 x4, 1 GiB at 0x60000000, VMSPLIT_3G, HIGHMEM).",
             "On arm the 'Virtual kernel memory layout:' block follows the 'Memory:' line, in the format of the last",
             "kernel that printed it (5.0); 6.1 itself no longer prints it."})
 final class BootCommand implements Callable<Integer> {
     /** The views --show knows, in the order they print. */
-    static final List<String> VIEWS = List.of("memblock");
+    static final List<String> VIEWS = List.of("zoneinfo", "buddyinfo", "pagetypeinfo", "meminfo", "vmstat", "iomem",
+            "memblock");
 
     @Spec
     CommandSpec spec;
@@ -98,16 +101,9 @@ final class BootCommand implements Callable<Integer> {
 
     static String view(Kernel k, String view) {
         return switch (view) {
-            case "memblock" -> memblockView(k);
-            default -> throw new IllegalStateException("no renderer for view " + view);
+            case "memblock" -> "memory:\n" + k.proc("/sys/kernel/debug/memblock/memory")
+                    + "reserved:\n" + k.proc("/sys/kernel/debug/memblock/reserved");
+            default -> k.proc("/proc/" + view);
         };
-    }
-
-    /** Both debugfs files, each after a header line naming it, as `head` prints several files. */
-    private static String memblockView(Kernel k) {
-        int bits = k.machine().arch() == Arch.ARM ? 32 : 64;
-        var mb = k.memblock();
-        return "memory:\n" + Memblock.debugfsShow(mb.memory(), bits)
-                + "reserved:\n" + Memblock.debugfsShow(mb.reserved(), bits);
     }
 }

@@ -54,8 +54,20 @@ class BootCommandTest {
         try (Kernel k = Kernel.boot(Machines.vexpressA9())) {
             assertEquals("memory:\n" + Memblock.debugfsShow(k.memblock().memory(), 32)
                     + "reserved:\n" + Memblock.debugfsShow(k.memblock().reserved(), 32), r.out());
+            LayoutCommandTest.Run z = run("boot", "--show", "zoneinfo", "-q");
+            assertEquals(0, z.exit(), z.err());
+            assertEquals(k.proc("/proc/zoneinfo"), z.out());
         }
         assertTrue(r.out().startsWith("memory:\n   0: 0x60000000..0x9fffffff\nreserved:\n"), r.out());
+    }
+
+    @Test
+    void severalViewsEachFollowAHeader() {
+        LayoutCommandTest.Run r = run("boot", "--show", "buddyinfo,meminfo");
+        assertEquals(0, r.exit(), r.err());
+        int buddy = r.out().indexOf("\n==> /proc/buddyinfo <==\nNode 0, zone   Normal ");
+        assertTrue(buddy > 0, r.out());
+        assertTrue(r.out().indexOf("==> /proc/meminfo <==\nMemTotal:") > buddy, r.out());
     }
 
     @Test

@@ -24,10 +24,8 @@ public interface ArchSetup {
      * {@code mem_init()}: the architecture's allocations before {@code memblock_free_all()} (x86's
      * swiotlb), then the pages released to the buddy allocator: {@code memblock_free_all()} below
      * {@code max_low_pfn} and, on arm, {@code free_highpages()} above.
-     *
-     * @return the managed pages per node and zone
      */
-    long[][] memInit(EarlyBoot boot);
+    void memInit(EarlyBoot boot);
 
     /**
      * The pages {@code free_initrd_mem()} gives back for the initrd at {@code initrd}: arm rounds the

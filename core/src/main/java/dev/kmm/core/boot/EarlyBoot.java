@@ -1,13 +1,23 @@
 package dev.kmm.core.boot;
 
+import dev.kmm.arena.KernelMemory;
+import dev.kmm.arena.PhysicalMemory;
 import dev.kmm.arena.addr.Arch;
 import dev.kmm.arena.addr.KernelAddressSpace;
+import dev.kmm.arena.layout.KernelLayouts;
 import dev.kmm.core.memblock.Memblock;
-import dev.kmm.core.memblock.MemblockFlags;
+import dev.kmm.core.memblock.MemblockFreeAll;
+import dev.kmm.core.page.PageFlagsLayout;
+import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.FreeAreaInit;
 import dev.kmm.core.pagealloc.MemPfnRange;
+import dev.kmm.core.pagealloc.MemmapInit;
 import dev.kmm.core.pagealloc.PageAllocConfig;
 import dev.kmm.core.pagealloc.PrintkLine;
+import dev.kmm.core.sparse.FlatMem;
+import dev.kmm.core.sparse.MemoryModel;
+import dev.kmm.core.sparse.Sparse;
+import dev.kmm.core.sparse.SparseConfig;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,9 +32,13 @@ import java.util.Objects;
  * at the points their {@code setup_arch()} calls them (device-tree memory and reservations, the initrd,
  * CMA, {@code free_area_init}).
  *
+ * <p>It also owns the machine's simulated RAM ({@link PhysicalMemory}, created with the boot) and, once the
+ * architecture has set up its address space, the kernel's view of it; from {@code free_area_init()} on, the
+ * memory model (FLATMEM or SPARSEMEM_VMEMMAP), the nodes and zones in RAM, the memmap and the buddy allocator.
+ *
  * <p>One instance boots one machine, single-threaded, as the kernel's boot CPU does.
  */
-public final class EarlyBoot {
+public final class EarlyBoot implements AutoCloseable {
     /** {@code PAGE_SHIFT}. */
     public static final int PAGE_SHIFT = 12;
     /** {@code PAGE_SIZE}. */
@@ -37,8 +51,17 @@ public final class EarlyBoot {
     private final BootLog log;
     private final Memblock memblock;
     private final PageAllocConfig pageAllocConfig;
+    private final KernelLayouts layouts;
+    private final PhysicalMemory ram;
 
     private KernelAddressSpace addressSpace;
+    private KernelMemory linear;
+    private MemoryModel model;
+    private PhysicalMemory memmapStorage;
+    private KernelMemory memory;
+    private NodeStructs structs;
+    private Buddy buddy;
+    private MemmapInit memmapInit;
     private long minLowPfn;
     private long maxLowPfn;
     private long maxPfn;
@@ -52,7 +75,6 @@ public final class EarlyBoot {
     private long dmaReserve;
     private final List<NodeData> nodeData = new ArrayList<>();
     private PhysRange initrd;
-    private long memMapPhys = -1;
 
     /** A CMA area: the reservation {@code cma_declare_contiguous()} or a reusable pool made. */
     public record CmaArea(String name, long base, long size) {
@@ -68,17 +90,39 @@ public final class EarlyBoot {
     public record NodeData(int nid, long phys, long size) {
     }
 
-    /** Starts the boot of {@code machine}: empty memblock, the command line as the kernel stores it. */
+    /**
+     * Starts the boot of {@code machine}: the command line as the kernel stores it, an empty memblock, and the
+     * machine's RAM banks (page-aligned inward) as simulated physical memory.
+     */
     public EarlyBoot(Machine machine) {
         this.machine = Objects.requireNonNull(machine, "machine");
         this.config = machine.config();
         this.log = new BootLog();
-        // Fresh simulated RAM is zero, and nothing is written before memblock hands it out again, so the
-        // zeroing allocators have nothing to clear.
-        this.memblock = new Memblock(config.memblockConfig(), log, (base, size) -> { });
         this.commandLine = CommandLine.of(machine.bootArgs(), config.cmdline(), config.commandLineSize());
         this.params = BootParams.parse(commandLine, config.arch());
         this.pageAllocConfig = config.pageAllocConfig();
+        this.layouts = KernelLayouts.of(config.layoutConfig());
+        this.ram = PhysicalMemory.create(banks(machine));
+        // memblock_alloc*() zero what they return; only the buddy's structures write RAM before it is handed out
+        // again, so clearing the simulated RAM is what the kernel's memset does.
+        this.memblock = new Memblock(config.memblockConfig(), log, (base, size) -> {
+            if (ram.contains(base, size)) {
+                ram.slice(base, size).fill((byte) 0);
+            }
+        });
+    }
+
+    /** The machine's RAM, page-aligned inward, as physical memory banks. */
+    private static List<PhysicalMemory.Bank> banks(Machine machine) {
+        List<PhysicalMemory.Bank> banks = new ArrayList<>();
+        for (MemoryRange r : machine.ram()) {
+            long start = (r.base() + PAGE_SIZE - 1) & -PAGE_SIZE;
+            long end = r.end() & -PAGE_SIZE;
+            if (end > start) {
+                banks.add(new PhysicalMemory.Bank(start, end - start));
+            }
+        }
+        return banks;
     }
 
     // ---- accessors --------------------------------------------------------------------------
@@ -123,9 +167,61 @@ public final class EarlyBoot {
         return addressSpace;
     }
 
-    /** Set by the architecture once its address space is known. */
+    /**
+     * Set by the architecture once its address space is known: from then on the kernel sees RAM through its
+     * linear map ({@link #linearMemory()}); on arm only the lowmem banks.
+     */
     public void addressSpace(KernelAddressSpace space) {
         this.addressSpace = Objects.requireNonNull(space, "space");
+        List<KernelMemory.Region> regions = new ArrayList<>();
+        for (int i = 0; i < ram.banks().size(); i++) {
+            PhysicalMemory.Bank bank = ram.banks().get(i);
+            if (space.arch() == Arch.ARM && bank.start() >= space.armLowmemLimit()) {
+                continue; // highmem has no linear address
+            }
+            regions.add(space.linearRegion(ram.bankSegment(i), bank.start()));
+        }
+        this.linear = KernelMemory.of(regions);
+    }
+
+    /** The simulated RAM. */
+    public PhysicalMemory ram() {
+        return ram;
+    }
+
+    /** RAM through the kernel's linear map. */
+    public KernelMemory linearMemory() {
+        if (linear == null) {
+            throw new IllegalStateException("setup_arch() has not set up the address space yet");
+        }
+        return linear;
+    }
+
+    /** The kernel's memory: the linear map and the memmap, once {@code free_area_init()} has run. */
+    public KernelMemory memory() {
+        if (memory == null) {
+            throw new IllegalStateException("free_area_init() has not run yet");
+        }
+        return memory;
+    }
+
+    /** The structure layouts of this configuration. */
+    public KernelLayouts layouts() {
+        return layouts;
+    }
+
+    /** The memory model, once set up. */
+    public MemoryModel model() {
+        return model;
+    }
+
+    /** The buddy allocator, once {@code free_area_init()} has run. */
+    public Buddy buddy() {
+        return buddy;
+    }
+
+    NodeStructs structs() {
+        return structs;
     }
 
     /** {@code min_low_pfn}. */
@@ -211,11 +307,6 @@ public final class EarlyBoot {
     /** The initrd as reserved ({@code phys_initrd_start}/{@code _size}), null without one or once disabled. */
     public PhysRange initrd() {
         return initrd;
-    }
-
-    /** FLATMEM: the physical address of the memmap memblock gave {@code alloc_node_mem_map()}, -1 before. */
-    public long memMapPhys() {
-        return memMapPhys;
     }
 
     /** {@code %pa}: {@code 0x} and all hex digits of {@code phys_addr_t} (8 on 32-bit arm, 16 else). */
@@ -520,69 +611,103 @@ public final class EarlyBoot {
     }
 
     /**
-     * {@code free_area_init(max_zone_pfn)} with FLATMEM's allocations: the node's memmap
-     * ({@code alloc_node_mem_map}: from {@code node_start_pfn} rounded down to {@code MAX_ORDER_NR_PAGES}
-     * to the end rounded up, {@code sizeof(struct page)} each, raw, {@code SMP_CACHE_BYTES}-aligned) and
-     * one pageblock bitmap per non-empty zone ({@code setup_usemap}). Under SPARSEMEM both come from
-     * {@code sparse_init()}, which the architecture ran before.
+     * {@code sparse_init()} of a SPARSEMEM_VMEMMAP architecture: the sections, usemaps and the memmap buffer
+     * from memblock (dev.kmm.core.sparse). Needs the nodes' {@code pglist_data} ({@link #nodeData}).
+     */
+    public void sparseInit(SparseConfig sparseConfig) {
+        long[] pgdatPhys = new long[nrNodeIds];
+        java.util.Arrays.fill(pgdatPhys, -1);
+        for (NodeData n : nodeData) {
+            pgdatPhys[n.nid()] = n.phys();
+        }
+        model = Sparse.sparseInit(sparseConfig, memblock, addressSpace(), linearMemory(),
+                pageAllocConfig.pageblockOrder(), pgdatPhys, log::err);
+    }
+
+    /**
+     * {@code free_area_init(max_zone_pfn)}: the zone layout ({@link FreeAreaInit}), under FLATMEM the node's
+     * memmap ({@code alloc_node_mem_map}: {@code sizeof(struct page)} of the simulated kernel per pfn, reserved in
+     * lowmem) and one pageblock bitmap per non-empty zone ({@code setup_usemap}); then the nodes and zones in
+     * simulated RAM and {@code memmap_init()} over every struct page. Under SPARSEMEM the memmap came from
+     * {@link #sparseInit}, which the architecture ran before. A UMA kernel's node is {@code contig_page_data}
+     * in the image; a NUMA architecture recorded its nodes' data ({@link #nodeData}) before.
      */
     public FreeAreaInit freeAreaInit(long[] maxZonePfn) {
         this.maxZonePfn = maxZonePfn.clone();
-        List<MemPfnRange> memory = new ArrayList<>();
-        memblock.forEachMemPfnRange(memblock.maxNumNodes(), (s, e, nid) -> memory.add(new MemPfnRange(s, e, nid)));
-        zones = FreeAreaInit.freeAreaInit(pageAllocConfig, maxZonePfn, memory, nrNodeIds, params.core(), dmaReserve);
-        List<PrintkLine> lines = zones.log();
+        List<MemPfnRange> ranges = new ArrayList<>();
+        memblock.forEachMemPfnRange(memblock.maxNumNodes(), (s, e, nid) -> ranges.add(new MemPfnRange(s, e, nid)));
+        zones = FreeAreaInit.freeAreaInit(pageAllocConfig, maxZonePfn, ranges, nrNodeIds, params.core(), dmaReserve);
+        if (nodeData.isEmpty()) {
+            KernelImage image = machine.image();
+            nodeData(0, image.phys(image.contigPageData()), layouts.pglistData().size);
+        }
+        List<PrintkLine> lines = zones.log().stream()
+                .filter(l -> !l.text().endsWith("pages in unavailable ranges")).toList();
         int initmem = 0;
         while (initmem < lines.size() && !lines.get(initmem).text().startsWith("Initmem setup node")) {
             initmem++;
         }
         log.addAll(lines.subList(0, Math.min(initmem + 1, lines.size())));
-        if (!pageAllocConfig.sparsemem()) {
-            for (FreeAreaInit.NodeInit node : zones.nodes()) {
-                allocNodeMemMap(node);
-                for (FreeAreaInit.ZoneInit z : node.zones()) {
-                    if (z.spannedPages() != 0) {
-                        setupUsemap(z);
-                    }
+
+        PageFlagsLayout flags = config.pageFlagsLayout();
+        if (pageAllocConfig.sparsemem()) {
+            Sparse sparse = (Sparse) model;
+            memmapStorage = PhysicalMemory.create(new PhysicalMemory.Bank(0, pageAlign(sparse.memmapBytes())));
+            List<KernelMemory.Region> regions = new ArrayList<>();
+            regions.add(sparse.vmemmapRegion(addressSpace, memmapStorage.segment().asSlice(0, sparse.memmapBytes())));
+            regions.addAll(linear.regions());
+            this.memory = KernelMemory.of(regions);
+        } else {
+            FreeAreaInit.NodeInit node = zones.nodes().getFirst();
+            long storage = FlatMem.memmapStorageBytes(node.nodeStartPfn(), node.nodeSpannedPages(), config.maxOrder());
+            memmapStorage = PhysicalMemory.create(new PhysicalMemory.Bank(0, pageAlign(storage)));
+            List<KernelMemory.Region> regions = new ArrayList<>();
+            regions.add(new KernelMemory.Region("memmap", FlatMem.MEM_MAP_VA, memmapStorage.segment().asSlice(0, storage)));
+            regions.addAll(linear.regions());
+            this.memory = KernelMemory.of(regions);
+            FlatMem flat = FlatMem.allocNodeMemMap(memblock, addressSpace, memory, flags, config.structPageSize(),
+                    config.maxOrder(), pageAllocConfig.zoneTypes().maxNrZones(), pageAllocConfig.pageblockOrder(),
+                    node.nodeStartPfn(), node.nodeSpannedPages(), node.nid());
+            for (FreeAreaInit.ZoneInit z : node.zones()) {
+                if (z.spannedPages() != 0) {
+                    flat.setupUsemap(z.zoneType(), z.name(), z.zoneStartPfn(), z.spannedPages(), z.nid());
                 }
             }
+            addressSpace = addressSpace.withMemMap(flat.memMap());
+            model = flat;
         }
         log.addAll(lines.subList(Math.min(initmem + 1, lines.size()), lines.size()));
+
+        long[] pgdat = new long[nrNodeIds];
+        for (NodeData n : nodeData) {
+            pgdat[n.nid()] = addressSpace.va(n.phys());
+        }
+        KernelImage image = machine.image();
+        structs = new NodeStructs(memory, layouts, pageAllocConfig.zoneTypes(), pgdat,
+                addressSpace.va(image.phys(image.startRodata())));
+        buddy = new Buddy(memory, layouts, flags, model, pageAllocConfig.pageblockOrder(), pgdat);
+        for (FreeAreaInit.NodeInit node : zones.nodes()) {
+            structs.freeAreaInitCore(node);
+            for (FreeAreaInit.ZoneInit z : node.zones()) {
+                buddy.freeArea().zoneInitFreeLists(structs.zone(node.nid(), z.zoneType()));
+            }
+        }
+        memmapInit = new MemmapInit(buddy, zoneNames(), log::info);
+        memmapInit.memmapInit(memblock);
         return zones;
     }
 
-    private void allocNodeMemMap(FreeAreaInit.NodeInit node) {
-        if (node.nodeSpannedPages() == 0) {
-            return;
+    /** {@code zone_names[]} of the configuration. */
+    private String[] zoneNames() {
+        String[] out = new String[pageAllocConfig.zoneTypes().maxNrZones()];
+        for (int z = 0; z < out.length; z++) {
+            out[z] = pageAllocConfig.zoneTypes().name(z);
         }
-        long maxOrderNrPages = pageAllocConfig.maxOrderNrPages();
-        long start = node.nodeStartPfn() & -maxOrderNrPages;
-        long end = (node.nodeStartPfn() + node.nodeSpannedPages() + maxOrderNrPages - 1) & -maxOrderNrPages;
-        long size = (end - start) * config.structPageSize();
-        long map = memblock.memblockAllocTryNidRaw(size, config.memblockConfig().smpCacheBytes(),
-                Memblock.MEMBLOCK_LOW_LIMIT, Memblock.MEMBLOCK_ALLOC_ACCESSIBLE, node.nid());
-        if (map == 0) {
-            throw new IllegalStateException("Failed to allocate " + size + " bytes for node " + node.nid()
-                    + " memory map (the kernel panics)");
-        }
-        memMapPhys = map;
+        return out;
     }
 
-    /** {@code usemap_size()}: {@code NR_PAGEBLOCK_BITS} (4) per pageblock the zone touches, rounded to longs. */
-    public long usemapSize(long zoneStartPfn, long zonesize) {
-        long pageblock = pageAllocConfig.pageblockNrPages();
-        zonesize += zoneStartPfn & (pageblock - 1);
-        long bits = (zonesize + pageblock - 1) / pageblock * 4;
-        long longBits = config.bitsPerLong();
-        return (bits + longBits - 1) / longBits * longBits / 8;
-    }
-
-    private void setupUsemap(FreeAreaInit.ZoneInit z) {
-        long size = usemapSize(z.zoneStartPfn(), z.spannedPages());
-        if (size != 0 && memblock.memblockAllocNode(size, config.memblockConfig().smpCacheBytes(), z.nid()) == 0) {
-            throw new IllegalStateException("Failed to allocate " + size + " bytes for zone " + z.name()
-                    + " pageblock flags on node " + z.nid() + " (the kernel panics)");
-        }
+    private static long pageAlign(long bytes) {
+        return (bytes + PAGE_SIZE - 1) & -PAGE_SIZE;
     }
 
     /**
@@ -605,40 +730,77 @@ public final class EarlyBoot {
     }
 
     /**
-     * The pages {@code memblock_free_all()} releases: per node and zone, the whole pages of every free
-     * range ({@code for_each_free_mem_range}, MEMBLOCK_NONE) below {@code max_low_pfn}, where highmem ends
-     * the release (the architecture frees highmem itself).
-     *
-     * @return {@code [nid][zone]} pages
+     * {@code memblock_free_all()}: memblock's free memory below {@code max_low_pfn} goes to the buddy allocator in
+     * the largest aligned blocks (dev.kmm.core.memblock.MemblockFreeAll); reserved pages are marked reserved.
      */
-    public long[][] freeLowMemoryPages() {
-        return countFree(0, maxLowPfn);
+    public void memblockFreeAll() {
+        MemblockFreeAll.memblockFreeAll(memblock, buddy, memmapInit, maxLowPfn);
     }
 
-    /** The whole free pages at or above {@code fromPfn} (arm's {@code free_highpages()}), per node and zone. */
-    public long[][] freeHighPages(long fromPfn) {
-        return countFree(fromPfn, Long.MAX_VALUE);
-    }
-
-    private long[][] countFree(long fromPfn, long toPfn) {
-        int nrZones = pageAllocConfig.zoneTypes().maxNrZones();
-        long[][] out = new long[zones.nodes().size()][nrZones];
-        memblock.forEachFreeMemRange(Memblock.NUMA_NO_NODE, MemblockFlags.MEMBLOCK_NONE, (start, end, nid) -> {
-            long s = Math.max((start + PAGE_SIZE - 1) >>> PAGE_SHIFT, fromPfn);
-            long e = Math.min(end >>> PAGE_SHIFT, toPfn);
-            if (s >= e) {
-                return;
-            }
-            for (FreeAreaInit.NodeInit node : zones.nodes()) {
-                for (FreeAreaInit.ZoneInit z : node.zones()) {
-                    long zs = Math.max(s, z.zoneStartPfn());
-                    long ze = Math.min(e, z.zoneEndPfn());
-                    if (z.spannedPages() != 0 && zs < ze) {
-                        out[node.nid()][z.zoneType()] += ze - zs;
+    /**
+     * arm's {@code free_highpages()}: every whole free page of memblock at or above {@code max_low_pfn} is freed
+     * one by one ({@code free_highmem_page}), each counting as managed in its zone.
+     */
+    public void freeHighpages() {
+        memblock.forEachFreeMemRange(Memblock.NUMA_NO_NODE, dev.kmm.core.memblock.MemblockFlags.MEMBLOCK_NONE,
+                (start, end, nid) -> {
+                    long s = Math.max((start + PAGE_SIZE - 1) >>> PAGE_SHIFT, maxLowPfn);
+                    long e = end >>> PAGE_SHIFT;
+                    for (long pfn = s; pfn < e; pfn++) {
+                        buddy.freePagesCore(model.pfnToPage(pfn), 0);
                     }
+                });
+    }
+
+    /**
+     * {@code free_reserved_area()}/{@code free_reserved_page()}: the pages of {@code [start, end)} (page aligned)
+     * return to the buddy allocator and their zones' managed counts.
+     *
+     * @return the pages freed
+     */
+    public long freeReservedArea(long start, long end) {
+        long pages = 0;
+        for (long pfn = start >>> PAGE_SHIFT; pfn < end >>> PAGE_SHIFT; pfn++) {
+            buddy.freePagesCore(model.pfnToPage(pfn), 0);
+            pages++;
+        }
+        return pages;
+    }
+
+    /**
+     * {@code cma_init_reserved_areas()} (core_initcall): an area whose pages lie in one zone becomes MIGRATE_CMA
+     * pageblocks freed to the buddy allocator ({@code init_cma_reserved_pageblock}); one that straddles zones is
+     * freed as ordinary pages.
+     *
+     * @return {@code cma_pages} per node and zone
+     */
+    public long[][] cmaInitReservedAreas() {
+        long[][] cma = new long[zones.nodes().size()][pageAllocConfig.zoneTypes().maxNrZones()];
+        long pageblock = pageAllocConfig.pageblockNrPages();
+        for (CmaArea a : cmaAreas) {
+            long first = a.base() >>> PAGE_SHIFT;
+            long last = (a.base() + a.size()) >>> PAGE_SHIFT;
+            long zone = buddy.pageZone(model.pfnToPage(first));
+            if (buddy.pageZone(model.pfnToPage(last - 1)) == zone) {
+                for (long pfn = first; pfn < last; pfn += pageblock) {
+                    long page = model.pfnToPage(pfn);
+                    buddy.pageblockFlags().setPageblockMigratetype(page, buddy.migrateCma());
+                    buddy.freePagesCore(page, pageAllocConfig.pageblockOrder());
                 }
+                cma[buddy.zoneToNid(zone)][buddy.zoneIdx(zone)] += last - first;
+            } else {
+                freeReservedArea(a.base(), a.base() + a.size());
             }
-        });
-        return out;
+        }
+        return cma;
+    }
+
+    /** Releases the simulated RAM and the memmap storage. */
+    @Override
+    public void close() {
+        if (memmapStorage != null) {
+            memmapStorage.close();
+        }
+        ram.close();
     }
 }

@@ -5,11 +5,14 @@ import dev.kmm.arena.PhysicalMemory;
 import dev.kmm.arena.addr.KernelAddressSpace;
 import dev.kmm.arena.layout.KernelLayouts;
 import dev.kmm.core.memblock.Memblock;
+import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.FreeAreaInit;
 import dev.kmm.core.pagealloc.PrintkLine;
 import dev.kmm.core.pagealloc.ZoneLimits;
 import dev.kmm.core.pagealloc.ZoneTuning;
 import dev.kmm.core.percpu.PcpuFirstChunk;
+import dev.kmm.core.proc.ProcFs;
+import dev.kmm.core.sparse.MemoryModel;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,25 +30,21 @@ import java.util.Objects;
 public final class Kernel implements AutoCloseable {
     private final Machine machine;
     private final EarlyBoot boot;
-    private final PhysicalMemory ram;
-    private final KernelMemory memory;
-    private final KernelLayouts layouts;
     private final NodeStructs structs;
     private final Zonelists zonelists;
+    private final Pagesets pagesets;
     private final PcpuFirstChunk.Result percpu;
     private final long[][] cmaPages;
     private ZoneTuning tuning;
 
-    Kernel(Machine machine, EarlyBoot boot, PhysicalMemory ram, KernelMemory memory, KernelLayouts layouts,
-           NodeStructs structs, Zonelists zonelists, PcpuFirstChunk.Result percpu, ZoneTuning tuning, long[][] cmaPages) {
+    Kernel(Machine machine, EarlyBoot boot, Zonelists zonelists, PcpuFirstChunk.Result percpu, Pagesets pagesets,
+           ZoneTuning tuning, long[][] cmaPages) {
         this.machine = machine;
         this.boot = boot;
-        this.ram = ram;
-        this.memory = memory;
-        this.layouts = layouts;
-        this.structs = structs;
+        this.structs = boot.structs();
         this.zonelists = zonelists;
         this.percpu = percpu;
+        this.pagesets = pagesets;
         this.tuning = tuning;
         this.cmaPages = cmaPages;
     }
@@ -96,12 +95,22 @@ public final class Kernel implements AutoCloseable {
 
     /** The simulated physical RAM. */
     public PhysicalMemory ram() {
-        return ram;
+        return boot.ram();
     }
 
-    /** The kernel's view of memory: kernel virtual addresses resolved to the simulated RAM. */
+    /** The kernel's view of memory: kernel virtual addresses resolved to the simulated RAM and the memmap. */
     public KernelMemory memory() {
-        return memory;
+        return boot.memory();
+    }
+
+    /** The buddy allocator: free lists, pageblock flags and zone counters in simulated RAM. */
+    public Buddy buddy() {
+        return boot.buddy();
+    }
+
+    /** The memory model: {@code pfn_to_page}, {@code page_to_pfn}, pageblock bitmaps. */
+    public MemoryModel memoryModel() {
+        return boot.model();
     }
 
     /** The kernel virtual address space of this boot. */
@@ -111,7 +120,7 @@ public final class Kernel implements AutoCloseable {
 
     /** The structure layouts of this configuration. */
     public KernelLayouts layouts() {
-        return layouts;
+        return boot.layouts();
     }
 
     /** {@code memblock} as boot left it ({@code CONFIG_ARCH_KEEP_MEMBLOCK}). */
@@ -148,6 +157,22 @@ public final class Kernel implements AutoCloseable {
     /** The first per-CPU chunk. */
     public PcpuFirstChunk.Result percpu() {
         return percpu;
+    }
+
+    /** The per-CPU pagesets and vmstat diffs of the zones and nodes ({@code setup_per_cpu_pageset()}). */
+    public Pagesets pagesets() {
+        return pagesets;
+    }
+
+    /**
+     * The text of a kernel view, as reading the file would give it: {@code /proc/zoneinfo},
+     * {@code /proc/buddyinfo}, {@code /proc/pagetypeinfo}, {@code /proc/meminfo}, {@code /proc/vmstat},
+     * {@code /proc/iomem}, {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved}.
+     *
+     * @throws IllegalArgumentException for a path that is not one of those
+     */
+    public String proc(String path) {
+        return ProcFs.read(new KernelProcState(this), path);
     }
 
     /** {@code min_low_pfn}, {@code max_low_pfn}, {@code max_pfn}. */
@@ -238,7 +263,7 @@ public final class Kernel implements AutoCloseable {
             }
             default -> throw new IllegalStateException(key);
         };
-        StartKernel.writeLimits(structs, tuning);
+        StartKernel.writeLimits(structs, pagesets, tuning);
     }
 
     /** Reads a sysctl as {@code cat /proc/sys/vm/...} prints it (without the newline). */
@@ -303,9 +328,10 @@ public final class Kernel implements AutoCloseable {
         return out;
     }
 
+    /** Releases the simulated RAM and the memmap. */
     @Override
     public void close() {
-        ram.close();
+        boot.close();
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.kmm.arena.layout.KernelLayouts;
 import dev.kmm.arena.layout.PglistDataLayout;
 import dev.kmm.arena.layout.ZoneLayout;
 import dev.kmm.arena.layout.ZonerefLayout;
-import dev.kmm.arena.list.ListHead;
 import dev.kmm.core.pagealloc.FreeAreaInit;
 import dev.kmm.core.pagealloc.ZoneLimits;
 import dev.kmm.core.pagealloc.ZoneTypes;
@@ -69,7 +68,7 @@ final class NodeStructs {
 
     /**
      * {@code free_area_init_node()}/{@code free_area_init_core()}: node span and ids, and per zone the
-     * span, present pages, the early managed estimate, name, node, pgdat, empty free lists.
+     * span, present pages, the early managed estimate, name, node, pgdat.
      */
     void freeAreaInitCore(FreeAreaInit.NodeInit node) {
         PglistDataLayout p = layouts.pglistData();
@@ -90,12 +89,6 @@ final class NodeStructs {
             mem.putLong(zone + z.presentPages, zi.presentPages());
             mem.putLong(zone + z.presentEarlyPages, zi.presentPages());
             mem.putLong(zone + z.managedPages, zi.managedPages());
-            for (int order = 0; order < z.maxOrder; order++) {
-                for (int mt = 0; mt < z.freeAreaLayout.migrateTypes; mt++) {
-                    ListHead.init(mem, zone + z.freeListOffset(order, mt));
-                }
-                mem.putLong(zone + z.nrFreeOffset(order), 0);
-            }
             if (zi.spannedPages() != 0) {
                 mem.putInt(zone + z.initialized, 1);
             }

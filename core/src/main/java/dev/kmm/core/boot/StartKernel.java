@@ -1,10 +1,6 @@
 package dev.kmm.core.boot;
 
-import dev.kmm.arena.KernelMemory;
-import dev.kmm.arena.PhysicalMemory;
-import dev.kmm.arena.addr.Arch;
-import dev.kmm.arena.addr.KernelAddressSpace;
-import dev.kmm.arena.layout.KernelLayouts;
+import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.Cpus;
 import dev.kmm.core.pagealloc.FreeAreaInit;
 import dev.kmm.core.pagealloc.Sysctls;
@@ -13,7 +9,6 @@ import dev.kmm.core.pagealloc.ZoneTuning;
 import dev.kmm.core.pagealloc.ZoneTypes;
 import dev.kmm.core.percpu.PcpuFirstChunk;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,90 +34,49 @@ final class StartKernel {
 
     static Kernel startKernel(Machine machine) {
         EarlyBoot b = new EarlyBoot(machine);
-        ArchSetup arch = ArchSetup.of(machine.arch());
-        PhysicalMemory ram = PhysicalMemory.create(banks(machine));
         try {
+            ArchSetup arch = ArchSetup.of(machine.arch());
             arch.setupArch(b);
             setupCommandLine(b);
             PcpuFirstChunk.Result pcpu = arch.setupPerCpuAreas(b);
-
-            KernelLayouts layouts = KernelLayouts.of(b.config().layoutConfig());
-            if (b.nodeData().isEmpty()) {
-                // UMA: contig_page_data is a variable in the kernel's .data.
-                KernelImage image = machine.image();
-                b.nodeData(0, image.phys(image.contigPageData()), layouts.pglistData().size);
-            }
-            KernelMemory mem = kernelMemory(b, ram);
-            KernelAddressSpace space = b.addressSpace();
-            long[] pgdat = b.nodeData().stream().mapToLong(n -> linearVa(space, n.phys())).toArray();
-            KernelImage image = machine.image();
-            NodeStructs structs = new NodeStructs(mem, layouts, b.config().zoneTypes(), pgdat,
-                    linearVa(space, image.phys(image.startRodata())));
-            for (FreeAreaInit.NodeInit node : b.zones().nodes()) {
-                structs.freeAreaInitCore(node);
-            }
-
-            Zonelists zonelists = buildAllZonelists(b, structs);
+            Zonelists zonelists = buildAllZonelists(b);
             b.log().notice("Kernel command line: " + b.commandLine().text());
             setupLogBuf(b);
             vfsCachesInitEarly(b);
 
             // mm_init(): mem_init() hands memblock's free pages to the buddy allocator.
-            long[][] managed = arch.memInit(b);
-            writeManaged(b, structs, managed);
-            memInitPrintInfo(b, managed);
+            arch.memInit(b);
+            memInitPrintInfo(b);
+            Pagesets pagesets = Pagesets.setupPerCpuPageset(b, b.structs(), pcpu, b.machine().cpus());
 
             // core_initcall(cma_init_reserved_areas): each CMA area's pageblocks join its zone.
-            long[][] cma = cmaInitReservedAreas(b, managed);
-            writeManaged(b, structs, managed);
+            long[][] cma = b.cmaInitReservedAreas();
 
             // postcore_initcall(init_per_zone_wmark_min), then subsys_initcall(hugepage_init).
-            List<ZoneSizes> sizes = b.zones().zoneSizes(managed);
-            ZoneTuning tuning = ZoneTuning.boot(b.pageAllocConfig(), sizes, Sysctls.defaults(b.config().zoneTypes()),
-                    cpus(b), b.config().thpDefault(), l -> b.log().printk(l.level(), l.text()));
-            writeLimits(structs, tuning);
+            ZoneTuning tuning = ZoneTuning.boot(b.pageAllocConfig(), zoneSizes(b),
+                    Sysctls.defaults(b.config().zoneTypes()), cpus(b), b.config().thpDefault(),
+                    l -> b.log().printk(l.level(), l.text()));
+            writeLimits(b.structs(), pagesets, tuning);
 
-            freeInitrdMem(b, arch, managed);
-            freeInitmem(b, managed);
-            writeManaged(b, structs, managed);
-            tuning = tuning.withZones(b.zones().zoneSizes(managed));
-
-            return new Kernel(machine, b, ram, mem, layouts, structs, zonelists, pcpu, tuning, cma);
+            freeInitrdMem(b, arch);
+            freeInitmem(b);
+            tuning = tuning.withZones(zoneSizes(b));
+            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma);
         } catch (RuntimeException | Error e) {
-            ram.close();
+            b.close();
             throw e;
         }
     }
 
-    /** The machine's RAM, page-aligned inward, as simulated physical memory banks. */
-    private static List<PhysicalMemory.Bank> banks(Machine machine) {
-        List<PhysicalMemory.Bank> banks = new ArrayList<>();
-        for (MemoryRange r : machine.ram()) {
-            long start = (r.base() + EarlyBoot.PAGE_SIZE - 1) & -EarlyBoot.PAGE_SIZE;
-            long end = r.end() & -EarlyBoot.PAGE_SIZE;
-            if (end > start) {
-                banks.add(new PhysicalMemory.Bank(start, end - start));
+    /** Every zone's sizes with its managed pages as they are now in the zone structures. */
+    static List<ZoneSizes> zoneSizes(EarlyBoot b) {
+        long[][] managed = new long[b.zones().nodes().size()][b.config().zoneTypes().maxNrZones()];
+        for (FreeAreaInit.NodeInit n : b.zones().nodes()) {
+            for (FreeAreaInit.ZoneInit z : n.zones()) {
+                managed[n.nid()][z.zoneType()] = b.structs().managedPages(n.nid(), z.zoneType());
             }
         }
-        return banks;
-    }
-
-    /** The kernel's view of RAM: each bank's linear-map part. */
-    private static KernelMemory kernelMemory(EarlyBoot b, PhysicalMemory ram) {
-        KernelAddressSpace space = b.addressSpace();
-        List<KernelMemory.Region> regions = new ArrayList<>();
-        for (int i = 0; i < ram.banks().size(); i++) {
-            PhysicalMemory.Bank bank = ram.banks().get(i);
-            if (space.arch() == Arch.ARM && bank.start() >= space.armLowmemLimit()) {
-                continue; // highmem: not in the linear map
-            }
-            regions.add(space.linearRegion(ram.bankSegment(i), bank.start()));
-        }
-        return KernelMemory.of(regions);
-    }
-
-    private static long linearVa(KernelAddressSpace space, long phys) {
-        return space.va(phys);
+        return b.zones().zoneSizes(managed);
     }
 
     /**
@@ -145,7 +99,8 @@ final class StartKernel {
      * it (at least {@code pageblock_nr_pages * MIGRATE_TYPES}). The watermarks are still zero and the
      * managed counts are {@code free_area_init()}'s estimate.
      */
-    private static Zonelists buildAllZonelists(EarlyBoot b, NodeStructs structs) {
+    private static Zonelists buildAllZonelists(EarlyBoot b) {
+        NodeStructs structs = b.structs();
         ZoneTypes types = b.config().zoneTypes();
         List<FreeAreaInit.NodeInit> nodes = b.zones().nodes();
         boolean[][] populated = new boolean[nodes.size()][types.maxNrZones()];
@@ -285,15 +240,17 @@ final class StartKernel {
      * {@code mem_init_print_info()}: available (free) and present memory, the image's sections, what is
      * reserved besides CMA, the CMA reserve and, with HIGHMEM, the highmem pages.
      */
-    private static void memInitPrintInfo(EarlyBoot b, long[][] managed) {
+    private static void memInitPrintInfo(EarlyBoot b) {
         long physpages = 0;
         long totalram = 0;
         long totalhigh = 0;
+        long free = 0;
         for (FreeAreaInit.NodeInit n : b.zones().nodes()) {
             physpages += n.nodePresentPages();
             for (FreeAreaInit.ZoneInit z : n.zones()) {
-                long m = managed[n.nid()][z.zoneType()];
+                long m = b.structs().managedPages(n.nid(), z.zoneType());
                 totalram += m;
+                free += b.buddy().zonePageState(b.structs().zone(n.nid(), z.zoneType()), Buddy.NR_FREE_PAGES);
                 if (b.zones().isHighmemIdx(z.zoneType())) {
                     totalhigh += m;
                 }
@@ -302,55 +259,20 @@ final class StartKernel {
         KernelImage img = b.machine().image();
         String line = String.format("Memory: %dK/%dK available (%dK kernel code, %dK rwdata, %dK rodata, %dK init, "
                         + "%dK bss, %dK reserved, %dK cma-reserved%s)",
-                totalram << 2, physpages << 2, img.codeSize() >> 10, img.rwdataSize() >> 10, img.rodataSize() >> 10,
+                free << 2, physpages << 2, img.codeSize() >> 10, img.rwdataSize() >> 10, img.rodataSize() >> 10,
                 img.initSize() >> 10, img.bssSize() >> 10, (physpages - totalram - b.totalcmaPages()) << 2,
                 b.totalcmaPages() << 2, b.config().highmem() ? ", " + (totalhigh << 2) + "K highmem" : "");
         b.log().info(line);
     }
 
-    /**
-     * {@code cma_init_reserved_areas()}: an area whose pages all lie in one zone gives its pageblocks to
-     * the buddy allocator as MIGRATE_CMA ({@code init_cma_reserved_pageblock}, managed pages rise); one
-     * that straddles zones is freed as ordinary pages.
-     *
-     * @return {@code cma_pages} per node and zone
-     */
-    private static long[][] cmaInitReservedAreas(EarlyBoot b, long[][] managed) {
-        long[][] cma = new long[managed.length][managed[0].length];
-        for (EarlyBoot.CmaArea a : b.cmaAreas()) {
-            long first = a.base() >>> EarlyBoot.PAGE_SHIFT;
-            long last = (a.base() + a.size()) >>> EarlyBoot.PAGE_SHIFT;
-            FreeAreaInit.ZoneInit z = zoneOf(b, first);
-            if (z != null && last <= z.zoneEndPfn()) {
-                managed[z.nid()][z.zoneType()] += last - first;
-                cma[z.nid()][z.zoneType()] += last - first;
-            } else {
-                // Not in one zone: the pages are useless for CMA and go to the buddy allocator as they are.
-                freePages(b, a.base(), a.base() + a.size(), managed);
-            }
-        }
-        return cma;
-    }
-
-    private static FreeAreaInit.ZoneInit zoneOf(EarlyBoot b, long pfn) {
-        for (FreeAreaInit.NodeInit n : b.zones().nodes()) {
-            for (FreeAreaInit.ZoneInit z : n.zones()) {
-                if (z.spannedPages() != 0 && pfn >= z.zoneStartPfn() && pfn < z.zoneEndPfn()) {
-                    return z;
-                }
-            }
-        }
-        return null;
-    }
-
     /** {@code free_initrd_mem()}: the initrd's pages return to their zones. */
-    private static void freeInitrdMem(EarlyBoot b, ArchSetup arch, long[][] managed) {
+    private static void freeInitrdMem(EarlyBoot b, ArchSetup arch) {
         PhysRange initrd = b.initrd();
         if (initrd == null) {
             return;
         }
         long[] range = arch.freeInitrdRange(initrd);
-        long pages = freePages(b, range[0], range[1], managed);
+        long pages = b.freeReservedArea(range[0], range[1]);
         if (pages != 0) {
             b.log().info("Freeing initrd memory: " + (pages << 2) + "K");
         }
@@ -360,26 +282,14 @@ final class StartKernel {
      * {@code free_initmem()}: {@code free_reserved_area(__init_begin, __init_end)}, the whole pages of the
      * init sections.
      */
-    private static void freeInitmem(EarlyBoot b, long[][] managed) {
+    private static void freeInitmem(EarlyBoot b) {
         KernelImage img = b.machine().image();
         long start = (img.phys(img.initBegin()) + EarlyBoot.PAGE_SIZE - 1) & -EarlyBoot.PAGE_SIZE;
         long end = img.phys(img.initEnd()) & -EarlyBoot.PAGE_SIZE;
-        long pages = freePages(b, start, end, managed);
+        long pages = b.freeReservedArea(start, end);
         if (pages != 0) {
             b.log().info("Freeing unused kernel image (initmem) memory: " + (pages << 2) + "K");
         }
-    }
-
-    private static long freePages(EarlyBoot b, long start, long end, long[][] managed) {
-        long pages = 0;
-        for (long pfn = start >>> EarlyBoot.PAGE_SHIFT; pfn < end >>> EarlyBoot.PAGE_SHIFT; pfn++) {
-            FreeAreaInit.ZoneInit z = zoneOf(b, pfn);
-            if (z != null) {
-                managed[z.nid()][z.zoneType()]++;
-                pages++;
-            }
-        }
-        return pages;
     }
 
     /** The online CPUs per node: all on node 0 without NUMA (or with {@code numa=off}). */
@@ -395,17 +305,10 @@ final class StartKernel {
         return new Cpus(m.cpus(), perNode);
     }
 
-    private static void writeManaged(EarlyBoot b, NodeStructs structs, long[][] managed) {
-        for (int n = 0; n < managed.length; n++) {
-            for (int z = 0; z < managed[n].length; z++) {
-                structs.managedPages(n, z, managed[n][z]);
-            }
-        }
-    }
-
-    static void writeLimits(NodeStructs structs, ZoneTuning tuning) {
+    static void writeLimits(NodeStructs structs, Pagesets pagesets, ZoneTuning tuning) {
         for (var l : tuning.limits()) {
             structs.writeLimits(l, tuning.nodeTotalreservePages(l.zone().nid()));
+            pagesets.update(structs, l);
         }
     }
 }

@@ -11,8 +11,15 @@ import java.util.Objects;
 
 /**
  * FLATMEM as Linux 6.1 sets it up on 32-bit ARM: one {@code mem_map} for the node ({@code alloc_node_mem_map}) and
- * one pageblock bitmap per zone ({@code setup_usemap}), both allocated from memblock in lowmem, so the struct pages
- * live in simulated RAM and are reached through the linear map.
+ * one pageblock bitmap per zone ({@code setup_usemap}), both allocated from memblock in lowmem.
+ *
+ * <p><b>Where the struct pages are.</b> memblock reserves the memmap with the simulated kernel's
+ * {@code sizeof(struct page)} (32 bytes on the arm build), so lowmem loses exactly the pages the kernel's memmap
+ * takes. The struct pages themselves use kmm's 64-byte LP64 layout, which cannot live in the 32-byte slots the
+ * kernel reserved: they are kept in a separate host segment that the caller maps at {@link #MEM_MAP_VA}, a kernel
+ * virtual address just above the 32-bit space, where no arm address can collide with it (as vmemmap is kept on the
+ * 64-bit profiles). {@code mem_map} and {@code pfn_to_page} point there; the reserved range in lowmem stays
+ * untouched. The pageblock bitmaps are in simulated RAM where the kernel puts them.
  *
  * <p>The reference {@code struct zone} layout is SPARSEMEM's and has no {@code pageblock_flags} member; FLATMEM's
  * zone pointer is kept here instead, in a Java array by zone index (FLATMEM means a single node). The bitmap
@@ -22,6 +29,10 @@ import java.util.Objects;
  * memory, because the memmap of a hole is freed only in whole pageblocks ({@code free_unused_memmap}).
  */
 public final class FlatMem implements MemoryModel {
+    /** Where the struct page storage of the memmap's first pfn is mapped: the first VA past the 32-bit space. */
+    public static final long MEM_MAP_VA = 1L << 32;
+    /** {@code BITS_PER_LONG} of 32-bit ARM: the pageblock bitmaps are arrays of 32-bit longs. */
+    private static final int ARM_BITS_PER_LONG = 32;
     private static final int PAGE_SHIFT = KernelConstants.PAGE_SHIFT;
 
     private final Memblock memblock;
@@ -34,12 +45,14 @@ public final class FlatMem implements MemoryModel {
     private final long nodeMemMap;
     private final long mapStartPfn;
     private final long mapEndPfn;
+    private final long mapPhys;
+    private final int structPageSize;
     private final long[] zonePageblockFlags;
     private final long[] zoneStartPfn;
 
     private FlatMem(Memblock memblock, KernelAddressSpace space, KernelMemory mem, PageFlagsLayout flagsLayout,
             int pageblockOrder, long archPfnOffset, long memMap, long nodeMemMap, long mapStartPfn, long mapEndPfn,
-            int maxNrZones) {
+            long mapPhys, int structPageSize, int maxNrZones) {
         this.memblock = memblock;
         this.space = space;
         this.mem = mem;
@@ -50,26 +63,47 @@ public final class FlatMem implements MemoryModel {
         this.nodeMemMap = nodeMemMap;
         this.mapStartPfn = mapStartPfn;
         this.mapEndPfn = mapEndPfn;
+        this.mapPhys = mapPhys;
+        this.structPageSize = structPageSize;
         this.zonePageblockFlags = new long[maxNrZones];
         this.zoneStartPfn = new long[maxNrZones];
     }
 
     /**
-     * {@code alloc_node_mem_map(pgdat)}: the memmap from {@code node_start_pfn} rounded down to
-     * {@code MAX_ORDER_NR_PAGES} to {@code pgdat_end_pfn} rounded up, so the buddy allocator always finds a
-     * struct page for a buddy; allocated raw with {@code SMP_CACHE_BYTES} alignment on the node. Sets
-     * {@code node_mem_map} and, the node being node 0 of a non-NUMA kernel, {@code mem_map}.
+     * The pfns {@code alloc_node_mem_map()} gives struct pages to: {@code [start, end)} with the node's start
+     * rounded down and its end rounded up to {@code MAX_ORDER_NR_PAGES}, so the buddy allocator always finds a
+     * struct page for a buddy.
+     */
+    public static long[] memmapSpan(long nodeStartPfn, long nodeSpannedPages, int maxOrder) {
+        long maxOrderNrPages = 1L << (maxOrder - 1);
+        long start = nodeStartPfn & ~(maxOrderNrPages - 1);
+        long end = (nodeStartPfn + nodeSpannedPages + maxOrderNrPages - 1) & ~(maxOrderNrPages - 1);
+        return new long[] {start, end};
+    }
+
+    /** Bytes of 64-byte struct page storage the caller maps at {@link #MEM_MAP_VA} for the node's memmap. */
+    public static long memmapStorageBytes(long nodeStartPfn, long nodeSpannedPages, int maxOrder) {
+        long[] span = memmapSpan(nodeStartPfn, nodeSpannedPages, maxOrder);
+        return (span[1] - span[0]) * PageLayout.SIZE;
+    }
+
+    /**
+     * {@code alloc_node_mem_map(pgdat)}: reserves the memmap from memblock, {@code structPageSize} bytes per pfn of
+     * {@link #memmapSpan}, raw with {@code SMP_CACHE_BYTES} alignment on the node, and sets {@code node_mem_map} and,
+     * the node being node 0 of a non-NUMA kernel, {@code mem_map}, both in the storage at {@link #MEM_MAP_VA}.
      *
      * @param space          the ARM address space (its {@code PHYS_OFFSET} gives {@code ARCH_PFN_OFFSET})
-     * @param mem            simulated RAM through the linear map, where the memmap and bitmaps live
+     * @param mem            the kernel's memory: the linear map (pageblock bitmaps) and a region at
+     *                       {@link #MEM_MAP_VA} of {@link #memmapStorageBytes} bytes for the struct pages
      * @param flagsLayout    decodes a page's zone for {@link #pageblockBitmap}
+     * @param structPageSize {@code sizeof(struct page)} of the simulated kernel: what memblock reserves per pfn
      * @param maxOrder       {@code MAX_ORDER} (number of orders)
      * @param maxNrZones     {@code MAX_NR_ZONES}
      * @throws IllegalStateException when memblock cannot provide the memmap (the kernel panics)
      */
     public static FlatMem allocNodeMemMap(Memblock memblock, KernelAddressSpace space, KernelMemory mem,
-            PageFlagsLayout flagsLayout, int maxOrder, int maxNrZones, int pageblockOrder, long nodeStartPfn,
-            long nodeSpannedPages, int nid) {
+            PageFlagsLayout flagsLayout, int structPageSize, int maxOrder, int maxNrZones, int pageblockOrder,
+            long nodeStartPfn, long nodeSpannedPages, int nid) {
         Objects.requireNonNull(memblock, "memblock");
         Objects.requireNonNull(mem, "mem");
         Objects.requireNonNull(flagsLayout, "flagsLayout");
@@ -83,11 +117,19 @@ public final class FlatMem implements MemoryModel {
         if (pageblockOrder < 0 || pageblockOrder > maxOrder - 1) {
             throw new IllegalArgumentException("pageblock_order " + pageblockOrder + " exceeds MAX_ORDER-1");
         }
-        long maxOrderNrPages = 1L << (maxOrder - 1);
-        long start = nodeStartPfn & ~(maxOrderNrPages - 1);
+        if (structPageSize <= 0) {
+            throw new IllegalArgumentException("sizeof(struct page) must be positive: " + structPageSize);
+        }
+        long[] span = memmapSpan(nodeStartPfn, nodeSpannedPages, maxOrder);
+        long start = span[0];
+        long end = span[1];
         long offset = nodeStartPfn - start;
-        long end = (nodeStartPfn + nodeSpannedPages + maxOrderNrPages - 1) & ~(maxOrderNrPages - 1);
-        long size = (end - start) * PageLayout.SIZE;
+        if (!mem.isMapped(MEM_MAP_VA, (end - start) * PageLayout.SIZE)) {
+            throw new IllegalArgumentException(String.format(
+                    "the memmap storage is not mapped: map %d bytes at 0x%x", (end - start) * PageLayout.SIZE,
+                    MEM_MAP_VA));
+        }
+        long size = (end - start) * structPageSize;
         long smpCacheBytes = memblock.config().smpCacheBytes();
         long map = memblock.memblockAllocTryNidRaw(size, smpCacheBytes, Memblock.MEMBLOCK_LOW_LIMIT,
                 Memblock.MEMBLOCK_ALLOC_ACCESSIBLE, nid);
@@ -95,14 +137,14 @@ public final class FlatMem implements MemoryModel {
             throw new IllegalStateException(String.format(
                     "Failed to allocate %d bytes for node %d memory map", size, nid));
         }
-        long nodeMemMap = space.va(map) + offset * PageLayout.SIZE;
+        long nodeMemMap = MEM_MAP_VA + offset * PageLayout.SIZE;
         long archPfnOffset = space.physOffset() >>> PAGE_SHIFT;
         long memMap = nodeMemMap;
         if (archPfnOffset != nodeStartPfn) {
             memMap -= offset * PageLayout.SIZE; // page_to_pfn(mem_map) != node_start_pfn
         }
         return new FlatMem(memblock, space, mem, flagsLayout, pageblockOrder, archPfnOffset, memMap, nodeMemMap,
-                start, end, maxNrZones);
+                start, end, map, structPageSize, maxNrZones);
     }
 
     /**
@@ -126,20 +168,28 @@ public final class FlatMem implements MemoryModel {
         }
     }
 
-    /** {@code usemap_size(zone_start_pfn, zonesize)} of FLATMEM: bytes of the zone's pageblock bitmap. */
+    /**
+     * {@code usemap_size(zone_start_pfn, zonesize)} of FLATMEM: bytes of the zone's pageblock bitmap, rounded to
+     * ARM's 32-bit {@code unsigned long}.
+     */
     public long usemapSize(long zoneStartPfn, long zonesize) {
         long pageblockNrPages = 1L << pageblockOrder;
         zonesize += zoneStartPfn & (pageblockNrPages - 1);
         long usemapsize = (zonesize + pageblockNrPages - 1) & -pageblockNrPages;
         usemapsize >>>= pageblockOrder;
         usemapsize *= KernelConstants.NR_PAGEBLOCK_BITS;
-        usemapsize = (usemapsize + Long.SIZE - 1) & -Long.SIZE;
+        usemapsize = (usemapsize + ARM_BITS_PER_LONG - 1) & -ARM_BITS_PER_LONG;
         return usemapsize / 8;
     }
 
     /** {@code mem_map}: the struct page of {@code ARCH_PFN_OFFSET}; give it to {@link KernelAddressSpace#withMemMap}. */
     public long memMap() {
         return memMap;
+    }
+
+    /** The physical address memblock reserved for the memmap (the kernel's {@code __pa(node_mem_map)}, rounded). */
+    public long memMapPhys() {
+        return mapPhys;
     }
 
     /** {@code pgdat->node_mem_map}: the struct page of the node's first pfn. */
@@ -219,12 +269,15 @@ public final class FlatMem implements MemoryModel {
         });
     }
 
-    /** {@code free_memmap}: the whole pages of memmap strictly between the two pfns' struct pages. */
+    /**
+     * {@code free_memmap}: the whole pages of the reserved memmap strictly between the two pfns' struct pages (at
+     * the kernel's {@code sizeof(struct page)}).
+     */
     private void freeMemmap(long startPfn, long endPfn) {
-        long startPg = pfnToPage(startPfn - 1) + PageLayout.SIZE;
-        long endPg = pfnToPage(endPfn - 1) + PageLayout.SIZE;
-        long pg = (space.pa(startPg) + KernelConstants.PAGE_SIZE - 1) & KernelConstants.PAGE_MASK;
-        long pgend = space.pa(endPg) & KernelConstants.PAGE_MASK;
+        long startPg = mapPhys + (startPfn - mapStartPfn) * structPageSize;
+        long endPg = mapPhys + (endPfn - mapStartPfn) * structPageSize;
+        long pg = (startPg + KernelConstants.PAGE_SIZE - 1) & KernelConstants.PAGE_MASK;
+        long pgend = endPg & KernelConstants.PAGE_MASK;
         if (pg < pgend) {
             memblock.memblockPhysFree(pg, pgend - pg);
         }

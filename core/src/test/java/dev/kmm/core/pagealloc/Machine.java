@@ -96,8 +96,12 @@ public final class Machine implements AutoCloseable {
             this.mem = KernelMemory.of(s.vmemmapRegion(space, memmap), space.linearRegion(ram, ramBase));
             this.model = s;
         } else {
-            this.mem = ramMem;
-            FlatMem flat = FlatMem.allocNodeMemMap(memblock, space, mem, flagsLayout, config.maxOrder(),
+            // The arm kernel reserves 32-byte struct pages; kmm keeps its 64-byte ones apart, above 4 GiB.
+            MemorySegment memmap = arena.allocate(FlatMem.memmapStorageBytes(nodeStart, nodeEnd - nodeStart,
+                    config.maxOrder()), 64);
+            this.mem = KernelMemory.of(new KernelMemory.Region("memmap", FlatMem.MEM_MAP_VA, memmap),
+                    space.linearRegion(ram, ramBase));
+            FlatMem flat = FlatMem.allocNodeMemMap(memblock, space, mem, flagsLayout, 32, config.maxOrder(),
                     config.maxNrZones(), pageblockOrder, nodeStart, nodeEnd - nodeStart, 0);
             for (ZoneSpec z : zones) {
                 flat.setupUsemap(z.idx, ARM_ZONE_NAMES[z.idx], z.startPfn, z.endPfn - z.startPfn, 0);

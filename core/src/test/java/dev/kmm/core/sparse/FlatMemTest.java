@@ -19,7 +19,10 @@ class FlatMemTest {
                 List.of(new ZoneSpec(0, BASE >>> 12, (BASE + 64 * M) >>> 12)));
     }
 
-    /** 16384 pages from a MAX_ORDER-aligned start: a 1 MiB mem_map, mem_map == node_mem_map. */
+    /**
+     * 16384 pages from a MAX_ORDER-aligned start: memblock reserves the arm kernel's 512 KiB memmap (32-byte struct
+     * pages) in lowmem; kmm's 64-byte struct pages sit at MEM_MAP_VA; mem_map == node_mem_map.
+     */
     @Test
     void memMapCoversTheNodeInWholeMaxOrderBlocks() {
         try (Machine m = machine()) {
@@ -27,22 +30,23 @@ class FlatMemTest {
             assertEquals(BASE >>> 12, flat.memmapStartPfn());
             assertEquals((BASE + 64 * M) >>> 12, flat.memmapEndPfn());
             assertEquals(flat.nodeMemMap(), flat.memMap());
-            long pa = m.space.pa(flat.memMap());
-            assertTrue(m.memblock.memblockIsRegionReserved(pa, M));
+            assertEquals(FlatMem.MEM_MAP_VA, flat.memMap());
+            long pa = flat.memMapPhys();
+            assertTrue(m.memblock.memblockIsRegionReserved(pa, 16384 * 32));
             assertEquals(flat.memMap() + 64 * 100, flat.pfnToPage((BASE >>> 12) + 100));
             assertEquals((BASE >>> 12) + 100, flat.pageToPfn(flat.pfnToPage((BASE >>> 12) + 100)));
             assertEquals(flat.memMap(), m.space.withMemMap(flat.memMap()).pfnToPage(BASE >>> 12));
         }
     }
 
-    /** usemap_size rounds the zone to pageblocks, 4 bits each, then to whole longs. */
+    /** usemap_size rounds the zone to pageblocks, 4 bits each, then to whole (32-bit) longs. */
     @Test
     void usemapSizeFollowsTheZone() {
         try (Machine m = machine()) {
             FlatMem flat = (FlatMem) m.model;
             assertEquals(8, flat.usemapSize(BASE >>> 12, 16384)); // 16 blocks * 4 bits = 64 bits
-            assertEquals(8, flat.usemapSize((BASE >>> 12) + 1, 1024)); // straddles 2 blocks
-            assertEquals(16, flat.usemapSize(BASE >>> 12, 17 * 1024)); // 68 bits
+            assertEquals(4, flat.usemapSize((BASE >>> 12) + 1, 1024)); // straddles 2 blocks: 8 bits, one long
+            assertEquals(12, flat.usemapSize(BASE >>> 12, 17 * 1024)); // 68 bits: three longs
             assertTrue(m.memblock.memblockIsRegionReserved(m.space.pa(flat.zonePageblockFlags(0)), 8));
             assertEquals(flat.zonePageblockFlags(0), flat.pageblockBitmap(flat.pfnToPage(BASE >>> 12), BASE >>> 12));
             assertEquals(4 * 3, flat.pfnToBitidx(flat.pfnToPage((BASE >>> 12) + 3 * 1024), (BASE >>> 12) + 3 * 1024));
@@ -63,17 +67,17 @@ class FlatMemTest {
     }
 
     /**
-     * free_unused_memmap gives back the memmap of [32M, 40M): the struct pages at 512 KiB..640 KiB into mem_map,
-     * in whole pages only (mem_map is only cache-line aligned).
+     * free_unused_memmap gives back the memmap of [32M, 40M): the 32-byte struct pages at 256 KiB..320 KiB into the
+     * reserved memmap, in whole pages only (the memmap is only cache-line aligned).
      */
     @Test
     void unusedMemmapOfTheHoleIsFreed() {
         try (Machine m = machine()) {
             FlatMem flat = (FlatMem) m.model;
-            long start = m.space.pa(flat.memMap()) + 512 * 1024;
-            long end = m.space.pa(flat.memMap()) + 640 * 1024;
+            long start = flat.memMapPhys() + 256 * 1024;
+            long end = flat.memMapPhys() + 320 * 1024;
             long wholePages = (end & -4096L) - ((start + 4095) & -4096L);
-            assertTrue(wholePages == 128 * 1024 || wholePages == 124 * 1024, "whole pages " + wholePages);
+            assertTrue(wholePages == 64 * 1024 || wholePages == 60 * 1024, "whole pages " + wholePages);
             long before = m.memblock.reserved().totalSize();
             flat.freeUnusedMemmap();
             assertEquals(wholePages, before - m.memblock.reserved().totalSize());

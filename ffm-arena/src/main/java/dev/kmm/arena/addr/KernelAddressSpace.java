@@ -171,7 +171,7 @@ public final class KernelAddressSpace {
                     maxLowPfn, pfnOffset, limitPfnUp));
         }
         long linear = armLowmemLimit - physOffset;
-        if (memMap != NOT_SET) {
+        if (memMap != NOT_SET && !outside32Bits(memMap)) {
             requireInLinearMap(memMap, linear, "mem_map");
         }
         return new KernelAddressSpace(arch, armVersion, pageOffset, physOffset, linear, kimageVaddr, kimageSize,
@@ -181,20 +181,29 @@ public final class KernelAddressSpace {
     /**
      * FLATMEM: this address space once the memmap is allocated (alloc_node_mem_map() in mm/page_alloc.c).
      *
-     * @param memMapVa the kernel's {@code mem_map}: the VA of the struct page of {@code ARCH_PFN_OFFSET};
-     *                 it lies in lowmem and is {@code sizeof(struct page)}-aligned
+     * @param memMapVa the kernel's {@code mem_map}: the VA of the struct page of {@code ARCH_PFN_OFFSET},
+     *                 {@code sizeof(struct page)}-aligned: in lowmem, where the arm kernel keeps it, or at or above
+     *                 4 GiB. kmm's struct pages are 64 bytes (LP64) while the arm kernel's are 32: it reserves the
+     *                 kernel's 32-byte memmap in lowmem but keeps the 64-byte struct pages in their own host
+     *                 segment, mapped outside the 32-bit space so that no arm address can collide with it
      */
     public KernelAddressSpace withMemMap(long memMapVa) {
         if (arch.memoryModel() != MemoryModel.FLATMEM) {
             throw absent("mem_map", "SPARSEMEM_VMEMMAP keeps the memmap at vmemmap");
         }
-        requireInLinearMap(memMapVa, linearSize, "mem_map");
+        if (!outside32Bits(memMapVa)) {
+            requireInLinearMap(memMapVa, linearSize, "mem_map");
+        }
         if ((memMapVa & (SIZEOF_STRUCT_PAGE - 1)) != 0) {
             throw new IllegalArgumentException(String.format("mem_map 0x%x is not struct-page aligned", memMapVa));
         }
         long pfns = (1L << (ArmLayout.PHYS_ADDR_BITS - PAGE_SHIFT)) - pfnOffset;
         return new KernelAddressSpace(arch, armVersion, pageOffset, physOffset, linearSize, kimageVaddr,
                 kimageSize, memMapVa, pfnOffset, firstPfn, pfns, maxLowPfn, armLowmemLimit, vmallocSize);
+    }
+
+    private static boolean outside32Bits(long va) {
+        return Long.compareUnsigned(va, 1L << ArmLayout.PHYS_ADDR_BITS) >= 0;
     }
 
     private void requireInLinearMap(long va, long linear, String what) {
@@ -330,7 +339,7 @@ public final class KernelAddressSpace {
 
     /**
      * SPARSEMEM_VMEMMAP: the memmap segment holding the struct pages of the pfns from {@code firstPfn} on, at
-     * VA {@code pfn_to_page(firstPfn)}. FLATMEM has no such region: its mem_map lies inside lowmem.
+     * VA {@code pfn_to_page(firstPfn)}. FLATMEM has no vmemmap: its mem_map is at the address {@link #withMemMap} set.
      */
     public KernelMemory.Region vmemmapRegion(MemorySegment memmap, long firstPfn) {
         if (arch.memoryModel() != MemoryModel.SPARSEMEM_VMEMMAP) {
@@ -354,7 +363,10 @@ public final class KernelAddressSpace {
         return KernelMemory.of(vmemmapRegion(memmap, firstPfn), linearRegion(ram, ramPhysStart));
     }
 
-    /** FLATMEM: a {@link KernelMemory} over the direct map, which holds mem_map as well. */
+    /**
+     * FLATMEM: a {@link KernelMemory} over the direct map alone (a mem_map kept outside lowmem needs a region of its
+     * own next to it).
+     */
     public KernelMemory kernelMemory(MemorySegment ram, long ramPhysStart) {
         if (arch.memoryModel() != MemoryModel.FLATMEM) {
             throw absent("a memmap-less KernelMemory", "SPARSEMEM_VMEMMAP needs the vmemmap region too");

@@ -372,18 +372,12 @@ public final class ArmSetup implements ArchSetup {
     }
 
     @Override
-    public long[][] memInit(EarlyBoot b) {
+    public void memInit(EarlyBoot b) {
         // memblock_free_all() releases lowmem; free_highpages() then frees every free highmem page.
-        long[][] managed = b.freeLowMemoryPages();
+        b.memblockFreeAll();
         if (b.config().highmem()) {
-            long[][] high = b.freeHighPages(b.maxLowPfn());
-            for (int n = 0; n < managed.length; n++) {
-                for (int z = 0; z < managed[n].length; z++) {
-                    managed[n][z] += high[n][z];
-                }
-            }
+            b.freeHighpages();
         }
-        return managed;
     }
 
     /** arm's {@code free_initrd_mem()}: the initrd's range rounded out to whole pages. */

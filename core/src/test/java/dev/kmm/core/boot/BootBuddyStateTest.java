@@ -1,0 +1,111 @@
+package dev.kmm.core.boot;
+
+import dev.kmm.core.pagealloc.Buddy;
+import dev.kmm.core.pagealloc.BuddyVerify;
+import org.junit.jupiter.api.Test;
+
+import java.util.BitSet;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The buddy allocator as boot leaves it, against a plain model: the free pages are memblock's free memory plus
+ * what was freed later (CMA, initrd, init sections), and with full merging each zone's free lists hold the
+ * unique decomposition of that set into maximal aligned blocks of at most MAX_ORDER - 1 (no merging across a
+ * zone boundary, CMA pageblocks never merging with movable ones).
+ */
+class BootBuddyStateTest {
+    @Test
+    void vexpressFreeListsAreTheMaximalBlocksOfTheFreePages() {
+        try (Kernel k = Kernel.boot(Machines.vexpressA9())) {
+            Buddy buddy = k.buddy();
+            for (ZoneInfo z : k.zones()) {
+                assertEquals(List.of(), BuddyVerify.verifyZone(buddy, z.address()), z.name());
+                assertEquals(z.managed(), buddy.zonePageState(z.address(), Buddy.NR_FREE_PAGES), z.name());
+                if (!z.populated()) {
+                    continue;
+                }
+                BitSet free = freePfns(k, z);
+                assertEquals(z.managed(), free.cardinality(), z.name() + ": the model's free pages");
+                long[] expected = maximalBlocks(free, z, k.config().maxOrder(), k.cmaAreas(), k.freeAreaInit()
+                        .config().pageblockOrder());
+                long[] actual = new long[k.config().maxOrder()];
+                for (int order = 0; order < actual.length; order++) {
+                    actual[order] = buddy.freeArea().nrFree(z.address(), order);
+                }
+                assertArrayEquals(expected, actual, z.name() + " free_area[].nr_free");
+            }
+            // Every pageblock is MIGRATE_MOVABLE after memmap_init(), except the CMA area's.
+            long[] highmemTypes = BuddyVerify.pageblockMigratetypeCounts(buddy, k.zone(0, "HighMem").address());
+            assertEquals(4, highmemTypes[buddy.migrateCma()]); // 16 MiB of 4 MiB pageblocks
+            assertEquals(60, highmemTypes[1]); // MIGRATE_MOVABLE
+        }
+    }
+
+    /** The zone's pfns memblock left free, plus the pages freed since: CMA areas, the initrd, the init sections. */
+    private static BitSet freePfns(Kernel k, ZoneInfo z) {
+        BitSet free = new BitSet();
+        long base = z.zoneStartPfn();
+        long end = base + z.spanned();
+        k.memblock().forEachFreeMemRange(-1, 0, (s, e, nid) -> set(free, (s + 4095) >>> 12, e >>> 12, base, end));
+        for (EarlyBoot.CmaArea a : k.cmaAreas()) {
+            set(free, a.base() >>> 12, (a.base() + a.size()) >>> 12, base, end);
+        }
+        PhysRange initrd = k.machine().initrd().orElseThrow();
+        set(free, initrd.base() >>> 12, (initrd.end() + 4095) >>> 12, base, end); // arm rounds it out
+        KernelImage img = k.machine().image();
+        set(free, img.phys(img.initBegin()) >>> 12, img.phys(img.initEnd()) >>> 12, base, end);
+        return free;
+    }
+
+    private static void set(BitSet free, long from, long to, long base, long end) {
+        long s = Math.max(from, base);
+        long e = Math.min(to, end);
+        if (s < e) {
+            free.set((int) (s - base), (int) (e - base));
+        }
+    }
+
+    /** Maximal aligned blocks (aligned on absolute pfns), within each run of free pages and each pageblock kind. */
+    private static long[] maximalBlocks(BitSet free, ZoneInfo z, int maxOrder, List<EarlyBoot.CmaArea> cma,
+                                        int pageblockOrder) {
+        long[] count = new long[maxOrder];
+        long base = z.zoneStartPfn();
+        int i = free.nextSetBit(0);
+        while (i >= 0) {
+            int runEnd = free.nextClearBit(i);
+            long pfn = base + i;
+            long end = base + runEnd;
+            while (pfn < end) {
+                int order = Math.min(maxOrder - 1, Long.numberOfTrailingZeros(pfn));
+                while (pfn + (1L << order) > end || crossesCma(pfn, order, cma, pageblockOrder)) {
+                    order--;
+                }
+                count[order]++;
+                pfn += 1L << order;
+            }
+            i = free.nextSetBit(runEnd);
+        }
+        return count;
+    }
+
+    /** Whether the block mixes CMA and non-CMA pageblocks (which never merge). */
+    private static boolean crossesCma(long pfn, int order, List<EarlyBoot.CmaArea> cma, int pageblockOrder) {
+        if (order <= pageblockOrder) {
+            return false;
+        }
+        long end = pfn + (1L << order);
+        for (EarlyBoot.CmaArea a : cma) {
+            long s = a.base() >>> 12;
+            long e = (a.base() + a.size()) >>> 12;
+            boolean overlaps = s < end && pfn < e;
+            boolean inside = s <= pfn && end <= e;
+            if (overlaps && !inside) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
