@@ -136,11 +136,20 @@ public final class PageAlloc {
             }
             online++;
             for (int z = 0; z < zoneTypes.maxNrZones(); z++) {
-                pcp.zonePcpInit(buddy.zone(nid, z));
+                long zone = buddy.zone(nid, z);
+                if (b.adoptPagesets) {
+                    if (buddy.populatedZone(zone)) {
+                        pcp.adoptZonePageset(zone);
+                    }
+                } else {
+                    pcp.zonePcpInit(zone);
+                }
             }
         }
         this.nrOnlineNodes = online;
-        setupPerCpuPageset(b.layouts);
+        if (!b.adoptPagesets) {
+            setupPerCpuPageset();
+        }
     }
 
     private static long[] nodeData(Buddy buddy) {
@@ -152,7 +161,7 @@ public final class PageAlloc {
     }
 
     /** {@code setup_per_cpu_pageset}: every populated zone gets its own pagesets. */
-    private void setupPerCpuPageset(KernelLayouts layouts) {
+    private void setupPerCpuPageset() {
         for (int nid = 0; nid < buddy.nrNodeIds(); nid++) {
             if (buddy.nodeData(nid) == 0) {
                 continue;
@@ -160,7 +169,7 @@ public final class PageAlloc {
             for (int z = 0; z < zoneTypes.maxNrZones(); z++) {
                 long zone = buddy.zone(nid, z);
                 if (buddy.populatedZone(zone)) {
-                    pcp.setupZonePageset(zone, layouts.perCpuZonestat().size);
+                    pcp.setupZonePageset(zone);
                 }
             }
         }
@@ -169,7 +178,9 @@ public final class PageAlloc {
     /**
      * Starts building the allocator of a machine whose zones, zonelists and free lists boot has filled. Building
      * sets up the per-cpu pagesets ({@code zone_pcp_init}, {@code setup_per_cpu_pageset}) in the CPUs' per-cpu
-     * areas; every populated zone needs its {@code pageset_high}/{@code pageset_batch} set beforehand.
+     * areas, unless boot did ({@link Builder#adoptPagesets()}); every populated zone needs its
+     * {@code pageset_high}/{@code pageset_batch} set beforehand. The vm event counters are reserved in the per-cpu
+     * areas.
      *
      * @param frames the RAM behind the pages, which {@code __GFP_ZERO} and {@code init_on_alloc} clear
      */
@@ -196,6 +207,7 @@ public final class PageAlloc {
         private int[] cpuToNode;
         private Kswapd kswapd = (zone, gfp, order, highestZoneidx) -> { };
         private LongSupplier clock = System::nanoTime;
+        private boolean adoptPagesets;
 
         private Builder(Buddy buddy, KernelLayouts layouts, CpuContexts cpus, ZoneTypes zoneTypes,
                 KernelAddressSpace space, PageFrames frames) {
@@ -274,6 +286,15 @@ public final class PageAlloc {
         /** The clock of {@code warn_alloc}'s rate limit (default: {@link System#nanoTime}). */
         public Builder clock(LongSupplier nanoTime) {
             this.clock = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
+        /**
+         * Use the per-cpu pagesets and zone statistics boot already set up ({@code zone->per_cpu_pageset} and
+         * {@code per_cpu_zonestats} of every populated zone, with their high and batch) instead of creating them.
+         */
+        public Builder adoptPagesets() {
+            this.adoptPagesets = true;
             return this;
         }
 

@@ -35,11 +35,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Remote frees.</b> kmm adds one path that 6.1 does not have: {@link #freeUnrefPageRemote} frees a page into
  * <em>another</em> CPU's lists without touching that CPU's pcp lock. The page is pushed onto a lock-less
- * {@link Llist} next to the CPU's {@code per_cpu_pages} (in the same per-cpu allocation, on its own cache line),
- * and whoever next holds that pcp lock (the owner allocating or freeing, or a drain) splices the list into the pcp
- * lists. In 6.1 a CPU only frees into its own lists and reaches another CPU's lists only to drain them, taking the
- * remote lock ({@code drain_pages_zone}); later kernels added lock-less frees of this kind. The layout of
- * {@code struct per_cpu_pages} itself is unchanged.
+ * {@link Llist}, and whoever next holds that pcp lock (the owner allocating or freeing, or a drain) splices the
+ * list into the pcp lists. In 6.1 a CPU only frees into its own lists and reaches another CPU's lists only to drain
+ * them, taking the remote lock ({@code drain_pages_zone}); later kernels added lock-less frees of this kind. The
+ * llist head sits in the tail padding of {@code struct per_cpu_pages} (8 bytes after {@code lists[]} in the
+ * reference build, more with fewer THP lists), so every field keeps its 6.1 offset and {@code sizeof} is
+ * unchanged; a pageset zeroed by {@code per_cpu_pages_init} starts with an empty llist.
  */
 public final class PerCpuPageset {
     /** {@code BOOT_PAGESET_HIGH}: the boot pageset keeps no pages. */
@@ -65,10 +66,11 @@ public final class PerCpuPageset {
     private final int nrPcpLists;
     private final int nrPcpThp;
     private final int pageblockOrder;
-    /** Offset of the remote-free llist head from the per_cpu_pages, a cache line after its end. */
+    /** Offset of the remote-free llist head in the per_cpu_pages: the tail padding after lists[]. */
     private final long llistOffset;
-    private final long bootPageset;
-    private final long bootZonestats;
+    private final long zonestatSize;
+    private long bootPageset;
+    private long bootZonestats;
     private final ReentrantLock pcpuDrainMutex = new ReentrantLock();
     private long[] populatedZones = new long[0];
 
@@ -86,14 +88,17 @@ public final class PerCpuPageset {
         this.nrPcpLists = pl.nrPcpLists;
         this.nrPcpThp = nrPcpLists - NR_LOWORDER_PCP_LISTS;
         this.pageblockOrder = buddy.pageblockOrder();
-        this.llistOffset = (pl.size + KernelConstants.L1_CACHE_BYTES - 1) & -KernelConstants.L1_CACHE_BYTES;
-        this.bootPageset = allocPageset();
-        this.bootZonestats = cpus.areas().reserve(zonestatSize, Long.BYTES);
+        this.llistOffset = (pl.listOffset(nrPcpLists - 1) + ListHead.SIZE + Llist.SIZE - 1) & -Llist.SIZE;
+        if (llistOffset + Llist.SIZE > pl.size) {
+            throw new IllegalStateException("struct per_cpu_pages of " + pl.size + " bytes has no tail padding for"
+                    + " the remote-free llist after " + nrPcpLists + " lists");
+        }
+        this.zonestatSize = zonestatSize;
     }
 
-    /** Reserves a per_cpu_pages (with its llist) in every CPU's per-cpu area and initialises each copy. */
+    /** Reserves a per_cpu_pages in every CPU's per-cpu area and initialises each copy. */
     private long allocPageset() {
-        long ptr = cpus.areas().reserve(llistOffset + KernelConstants.L1_CACHE_BYTES, KernelConstants.L1_CACHE_BYTES);
+        long ptr = cpus.areas().reserve(pl.size, KernelConstants.L1_CACHE_BYTES);
         for (int cpu = 0; cpu < cpus.nrCpuIds(); cpu++) {
             perCpuPagesInit(cpus.perCpuPtr(ptr, cpu));
         }
@@ -113,9 +118,14 @@ public final class PerCpuPageset {
     }
 
     /**
-     * {@code zone_pcp_init}: the zone starts on the shared boot pageset (high 0, batch 1), which stores no pages.
+     * {@code zone_pcp_init}: the zone starts on the shared boot pageset (high 0, batch 1), which stores no pages
+     * (reserved in the per-cpu areas at the first call).
      */
     void zonePcpInit(long zone) {
+        if (bootPageset == 0) {
+            bootPageset = allocPageset();
+            bootZonestats = cpus.areas().reserve(zonestatSize, Long.BYTES);
+        }
         mem.putLong(zone + zl.perCpuPageset, bootPageset);
         mem.putLong(zone + zl.perCpuZonestats, bootZonestats);
     }
@@ -127,7 +137,7 @@ public final class PerCpuPageset {
      *
      * @throws IllegalStateException when the zone's {@code pageset_batch} is not set
      */
-    void setupZonePageset(long zone, long zonestatSize) {
+    void setupZonePageset(long zone) {
         int high = mem.getInt(zone + zl.pagesetHigh);
         int batch = mem.getInt(zone + zl.pagesetBatch);
         if (batch < 1) {
@@ -138,6 +148,24 @@ public final class PerCpuPageset {
         mem.putLong(zone + zl.perCpuZonestats, cpus.areas().reserve(zonestatSize, Long.BYTES));
         mem.putLong(zone + zl.perCpuPageset, allocPageset());
         zoneSetPagesetHighAndBatch(zone, high, batch);
+        addPopulatedZone(zone);
+    }
+
+    /**
+     * Takes over the pagesets boot set up for a populated zone ({@code setup_zone_pageset} done elsewhere): the zone
+     * keeps its {@code per_cpu_pageset}, {@code per_cpu_zonestats}, high and batch.
+     *
+     * @throws IllegalStateException when the zone has no pageset with a batch of at least 1
+     */
+    void adoptZonePageset(long zone) {
+        long ptr = mem.getLong(zone + zl.perCpuPageset);
+        if (ptr == 0 || mem.getLong(zone + zl.perCpuZonestats) == 0 || batch(cpus.perCpuPtr(ptr, 0)) < 1) {
+            throw new IllegalStateException(String.format("zone 0x%x has no per-cpu pageset to adopt", zone));
+        }
+        addPopulatedZone(zone);
+    }
+
+    private void addPopulatedZone(long zone) {
         long[] z = Arrays.copyOf(populatedZones, populatedZones.length + 1);
         z[populatedZones.length] = zone;
         populatedZones = z;
