@@ -526,8 +526,7 @@ public final class PageAlloc {
             pcp.pcpSpinUnlock(p);
         }
         vmstat.countPgalloc(cpu, buddy.zoneIdx(zone), nrAccount);
-        vmstat.zoneStatistics(cpu, preferredZone, zone, buddy.zoneToNid(zone), buddy.zoneToNid(preferredZone),
-                nrAccount);
+        vmstat.zoneStatistics(cpu, preferredZone, zone, nrAccount);
         return nrPopulated;
     }
 

@@ -302,8 +302,8 @@ public final class PerCpuPageset {
             pcpSpinUnlock(pcp);
         }
         if (page != 0) {
-            vmstat.countPgalloc(cpu, buddy.zoneIdx(zone), 1L << order);
-            vmstat.zoneStatistics(cpu, preferredZone, zone, buddy.zoneToNid(zone), buddy.zoneToNid(preferredZone), 1);
+            vmstat.countPgalloc(cpu, buddy.flagsLayout().pageZonenum(mem, page), 1L << order);
+            vmstat.zoneStatistics(cpu, preferredZone, zone, 1);
         }
         return page;
     }

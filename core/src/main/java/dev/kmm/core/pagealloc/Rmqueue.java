@@ -13,9 +13,9 @@ import dev.kmm.arena.layout.PageLayout;
 import dev.kmm.concurrency.Cpu;
 import dev.kmm.concurrency.locking.Spinlock;
 import dev.kmm.core.page.Page;
-import dev.kmm.core.page.PageRef;
 import dev.kmm.core.trace.KmemTrace;
 import dev.kmm.core.vmstat.Vmstat;
+import java.nio.ByteOrder;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +28,9 @@ import java.util.function.Consumer;
  * it came from in {@code page->index} ({@code set_pcppage_migratetype}) for the pcp lists and the free path.
  */
 public final class Rmqueue {
+    /** The word at {@code _mapcount} of a free page: {@code _mapcount} -1 and {@code _refcount} 0 after it. */
+    private static final long FREE_COUNTS = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 0xffff_ffffL
+            : 0xffff_ffff_0000_0000L;
     private final Buddy buddy;
     private final KernelMemory mem;
     private final FreeArea freeArea;
@@ -179,8 +182,8 @@ public final class Rmqueue {
                 Spinlock.spinUnlock(mem, lock);
             }
         } while (checkNewPages(page, order));
-        vmstat.countPgalloc(cpu, buddy.zoneIdx(zone), 1L << order);
-        vmstat.zoneStatistics(cpu, preferredZone, zone, buddy.zoneToNid(zone), buddy.zoneToNid(preferredZone), 1);
+        vmstat.countPgalloc(cpu, buddy.flagsLayout().pageZonenum(mem, page), 1L << order);
+        vmstat.zoneStatistics(cpu, preferredZone, zone, 1);
         return page;
     }
 
@@ -203,7 +206,8 @@ public final class Rmqueue {
 
     private boolean checkNewPage(long p) {
         long flags = mem.getLong(p + PageLayout.FLAGS);
-        if (mem.getInt(p + PageLayout.MAPCOUNT) == -1 && (Page.pageMapping(mem, p) | PageRef.pageRefCount(mem, p)
+        // _mapcount and _refcount share one aligned word: read both at once
+        if (mem.getLong(p + PageLayout.MAPCOUNT) == FREE_COUNTS && (Page.pageMapping(mem, p)
                 | mem.getLong(p + PageLayout.MEMCG_DATA) | (flags & pageFlagsCheckAtPrepAndHwpoison)) == 0) {
             return false;
         }

@@ -50,6 +50,7 @@ public final class Vmstat {
     private final long vmStatDiff;
     private final long statThreshold;
     private final long vmNumaEvent;
+    private final long zoneNode;
     private final int nrZoneStatItems;
     private final int nrNumaEventItems;
     private final int nrVmEventItems;
@@ -73,6 +74,7 @@ public final class Vmstat {
         this.vmStatDiff = zs.vmStatDiff;
         this.statThreshold = zs.statThreshold;
         this.vmNumaEvent = zs.vmNumaEvent;
+        this.zoneNode = zl.node;
         this.nrZoneStatItems = zl.nrVmZoneStatItems;
         this.nrNumaEventItems = layouts.config().nrVmNumaEventItems();
         this.pgfree = PGALLOC_FIRST + 3 * zl.maxNrZones;
@@ -214,10 +216,12 @@ public final class Vmstat {
      * a miss of the preferred zone's node (and a foreign allocation of that node), and as local or other to the
      * allocating CPU's node. Without NUMA there are no such events.
      */
-    public void zoneStatistics(Cpu cpu, long preferredZone, long z, int zNid, int preferredNid, long nrAccount) {
+    public void zoneStatistics(Cpu cpu, long preferredZone, long z, long nrAccount) {
         if (nrNumaEventItems == 0) {
             return;
         }
+        int zNid = mem.getInt(z + zoneNode);
+        int preferredNid = mem.getInt(preferredZone + zoneNode);
         int localStat = zNid != cpuToNode[cpu.id()] ? NUMA_OTHER : NUMA_LOCAL;
         if (zNid == preferredNid) {
             countNumaEvents(cpu, z, NUMA_HIT, nrAccount);
