@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
  * 2 bad usage, 3 an internal error (a bug in kmm: rerun with --verbose and report the stack trace).
  */
 @Command(name = "kmm", mixinStandardHelpOptions = true, version = "kmm 0.1.0 (Linux 6.1 memory management)",
-        description = "The Linux 6.1 memory-management subsystem, simulated.",
-        subcommands = {LayoutCommand.class, CommandLine.HelpCommand.class},
+        description = {"The Linux 6.1 memory-management subsystem, simulated.",
+            "Without a subcommand, kmm boots the default machine (as 'kmm boot' does) and prints its boot lines."},
+        subcommands = {BootCommand.class, LayoutCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the simulated kernel reported a failure", "2:bad usage",
             "3:internal error (rerun with --verbose for the stack trace)"})
@@ -27,7 +28,11 @@ public final class KmmCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        CommandLine boot = spec.commandLine().getSubcommands().get("boot");
+        int exit = boot.execute();
+        if (exit != 0) {
+            throw new CommandLine.ExecutionException(spec.commandLine(), "boot failed with exit code " + exit);
+        }
     }
 
     /** Builds the command line with kmm's error handling: one line per error, a stack trace only with --verbose. */

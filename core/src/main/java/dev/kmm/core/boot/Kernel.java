@@ -11,6 +11,7 @@ import dev.kmm.core.pagealloc.PrintkLine;
 import dev.kmm.core.pagealloc.ZoneLimits;
 import dev.kmm.core.pagealloc.ZoneTuning;
 import dev.kmm.core.percpu.PcpuFirstChunk;
+import dev.kmm.core.proc.ProcFs;
 import dev.kmm.core.sparse.MemoryModel;
 
 import java.util.ArrayList;
@@ -31,17 +32,19 @@ public final class Kernel implements AutoCloseable {
     private final EarlyBoot boot;
     private final NodeStructs structs;
     private final Zonelists zonelists;
+    private final Pagesets pagesets;
     private final PcpuFirstChunk.Result percpu;
     private final long[][] cmaPages;
     private ZoneTuning tuning;
 
-    Kernel(Machine machine, EarlyBoot boot, Zonelists zonelists, PcpuFirstChunk.Result percpu, ZoneTuning tuning,
-           long[][] cmaPages) {
+    Kernel(Machine machine, EarlyBoot boot, Zonelists zonelists, PcpuFirstChunk.Result percpu, Pagesets pagesets,
+           ZoneTuning tuning, long[][] cmaPages) {
         this.machine = machine;
         this.boot = boot;
         this.structs = boot.structs();
         this.zonelists = zonelists;
         this.percpu = percpu;
+        this.pagesets = pagesets;
         this.tuning = tuning;
         this.cmaPages = cmaPages;
     }
@@ -156,6 +159,22 @@ public final class Kernel implements AutoCloseable {
         return percpu;
     }
 
+    /** The per-CPU pagesets and vmstat diffs of the zones and nodes ({@code setup_per_cpu_pageset()}). */
+    public Pagesets pagesets() {
+        return pagesets;
+    }
+
+    /**
+     * The text of a kernel view, as reading the file would give it: {@code /proc/zoneinfo},
+     * {@code /proc/buddyinfo}, {@code /proc/pagetypeinfo}, {@code /proc/meminfo}, {@code /proc/vmstat},
+     * {@code /proc/iomem}, {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved}.
+     *
+     * @throws IllegalArgumentException for a path that is not one of those
+     */
+    public String proc(String path) {
+        return ProcFs.read(new KernelProcState(this), path);
+    }
+
     /** {@code min_low_pfn}, {@code max_low_pfn}, {@code max_pfn}. */
     public long[] pfnLimits() {
         return new long[] {boot.minLowPfn(), boot.maxLowPfn(), boot.maxPfn()};
@@ -244,7 +263,7 @@ public final class Kernel implements AutoCloseable {
             }
             default -> throw new IllegalStateException(key);
         };
-        StartKernel.writeLimits(structs, tuning);
+        StartKernel.writeLimits(structs, pagesets, tuning);
     }
 
     /**
@@ -258,7 +277,7 @@ public final class Kernel implements AutoCloseable {
         String key = sysctlKey(name);
         if (key.equals("lowmem_reserve_ratio")) {
             tuning = tuning.withZones(currentSizes()).lowmemReserveRatioSysctlHandler(tuning.sysctls().lowmemReserveRatio());
-            StartKernel.writeLimits(structs, tuning);
+            StartKernel.writeLimits(structs, pagesets, tuning);
         }
         return switch (key) {
             case "min_free_kbytes" -> Integer.toString(tuning.sysctls().minFreeKbytes());

@@ -9,15 +9,20 @@ import dev.kmm.core.page.PageFlagsLayout;
 import dev.kmm.core.pagealloc.Khugepaged;
 import dev.kmm.core.pagealloc.PageAllocConfig;
 import dev.kmm.core.pagealloc.ZoneTypes;
+import dev.kmm.core.proc.Kconfig;
+import dev.kmm.core.proc.ProcConfig;
+import dev.kmm.core.proc.VmstatText;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The kernel configuration choices that shape memory at boot, as {@code .config} names them. A value
@@ -525,12 +530,41 @@ public final class KernelConfig {
      * {@code MAX_ORDER}, zones and {@code NODES_SHIFT}, {@code NR_PCP_THP} 2 with THP (6.1.192), else 0.
      */
     public LayoutConfig layoutConfig() {
-        return LayoutConfig.LINUX_6_1_X86_64
-                .withMigrateTypes(cma() ? 6 : 5)
-                .withMaxOrder(maxOrder())
-                .withMaxNrZones(zoneTypes().maxNrZones())
-                .withNodesShift(nodesShift())
-                .withNrPcpThp(transparentHugepage() ? KernelConstants.NR_PCP_THP : 0);
+        VmstatText counters = procConfig().vmstatText();
+        return new LayoutConfig(cma() ? 6 : 5, maxOrder(), zoneTypes().maxNrZones(), nodesShift(),
+                transparentHugepage() ? KernelConstants.NR_PCP_THP : 0, counters.zoneStatItems().size(),
+                counters.numaStatItems().size(), counters.nodeStatItems().size());
+    }
+
+    /**
+     * The options that shape this build's views and counter arrays: the arch's reference set
+     * ({@link ProcConfig}'s presets, read from the real 6.1 configs), with the choices this config can change
+     * (NUMA, CMA, huge pages) taken from it. The vmstat item lists it gives size {@code zone->vm_stat[]},
+     * {@code vm_numa_event[]} and {@code pglist_data->vm_stat[]}, as the enums do in the kernel.
+     */
+    public ProcConfig procConfig() {
+        ProcConfig preset = switch (arch) {
+            case ARM -> ProcConfig.ARM_VEXPRESS;
+            case ARM64 -> ProcConfig.ARM64_DEFCONFIG;
+            case X86_64 -> ProcConfig.DEBIAN_X86_64;
+        };
+        Set<Kconfig> options = EnumSet.copyOf(preset.options());
+        setOption(options, Kconfig.NUMA, numa());
+        setOption(options, Kconfig.CMA, cma());
+        setOption(options, Kconfig.TRANSPARENT_HUGEPAGE, transparentHugepage());
+        setOption(options, Kconfig.HUGETLB_PAGE, flag(Option.HUGETLB_PAGE));
+        if (!transparentHugepage()) {
+            options.remove(Kconfig.HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD);
+        }
+        return new ProcConfig(pageAllocConfig(), preset.hpagePmdOrder(), options);
+    }
+
+    private static void setOption(Set<Kconfig> options, Kconfig o, boolean on) {
+        if (on) {
+            options.add(o);
+        } else {
+            options.remove(o);
+        }
     }
 
     /**

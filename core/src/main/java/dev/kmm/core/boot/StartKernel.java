@@ -48,6 +48,7 @@ final class StartKernel {
             // mm_init(): mem_init() hands memblock's free pages to the buddy allocator.
             arch.memInit(b);
             memInitPrintInfo(b);
+            Pagesets pagesets = Pagesets.setupPerCpuPageset(b, b.structs(), pcpu, b.machine().cpus());
             arch.checkBugs(b);
 
             // core_initcall(cma_init_reserved_areas): each CMA area's pageblocks join its zone.
@@ -57,13 +58,13 @@ final class StartKernel {
             ZoneTuning tuning = ZoneTuning.boot(b.pageAllocConfig(), zoneSizes(b),
                     Sysctls.defaults(b.config().zoneTypes()), cpus(b), b.config().thpDefault(),
                     l -> b.log().printk(l.level(), l.text()));
-            writeLimits(b.structs(), tuning);
+            writeLimits(b.structs(), pagesets, tuning);
 
             freeInitrdMem(b, arch);
             freeInitmem(b, arch);
             arch.markRodataRo(b);
             tuning = tuning.withZones(zoneSizes(b));
-            return new Kernel(machine, b, zonelists, pcpu, tuning, cma);
+            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma);
         } catch (RuntimeException | Error e) {
             b.close();
             throw e;
@@ -307,9 +308,10 @@ final class StartKernel {
         return new Cpus(m.cpus(), perNode);
     }
 
-    static void writeLimits(NodeStructs structs, ZoneTuning tuning) {
+    static void writeLimits(NodeStructs structs, Pagesets pagesets, ZoneTuning tuning) {
         for (var l : tuning.limits()) {
             structs.writeLimits(l, tuning.nodeTotalreservePages(l.zone().nid()));
+            pagesets.update(structs, l);
         }
     }
 }

@@ -61,6 +61,15 @@ final class RealBootLog {
         return out;
     }
 
+    /** The whole first dump of the file at {@code path}: every line after {@code === path} up to the next {@code ===}. */
+    String procFile(String path) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = lines.indexOf("=== " + path) + 1; i < lines.size() && !lines.get(i).startsWith("=== "); i++) {
+            sb.append(lines.get(i)).append('\n');
+        }
+        return sb.toString();
+    }
+
     /** The value printed after {@code === path}. */
     String proc(String path) {
         int i = lines.indexOf("=== " + path);

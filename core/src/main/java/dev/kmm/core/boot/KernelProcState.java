@@ -1,0 +1,131 @@
+package dev.kmm.core.boot;
+
+import dev.kmm.arena.KernelMemory;
+import dev.kmm.arena.addr.Arch;
+import dev.kmm.arena.addr.KernelAddressSpace;
+import dev.kmm.arena.layout.KernelLayouts;
+import dev.kmm.core.memblock.Memblock;
+import dev.kmm.core.proc.IomemSetup;
+import dev.kmm.core.proc.KernelImage;
+import dev.kmm.core.proc.MmState;
+import dev.kmm.core.proc.ProcConfig;
+import dev.kmm.core.proc.Resource;
+import dev.kmm.core.proc.ResourceTree;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+/**
+ * What the {@code /proc} views read of a booted {@link Kernel}: the structures in simulated RAM come
+ * straight from its memory, the rest (CPUs, per-CPU offsets, memory model, resources) from the kernel's
+ * handles.
+ *
+ * <p>Not simulated yet, so reported as a kernel with nothing there would: the vm event counters
+ * ({@code pgalloc_*}, {@code pgfree}, ...: 6.1 already counts the boot's frees in {@code pgfree}), swap,
+ * vmalloc and the percpu allocator's page count.
+ */
+final class KernelProcState implements MmState {
+    private final Kernel k;
+    private final ProcConfig config;
+    private final int[] nodes;
+    private final int[] cpus;
+
+    KernelProcState(Kernel k) {
+        this.k = k;
+        this.config = k.config().procConfig();
+        this.nodes = IntStream.range(0, k.nrNodes()).filter(n -> k.pgdat(n) != 0).toArray();
+        this.cpus = IntStream.range(0, k.pagesets().nrCpus()).toArray();
+    }
+
+    @Override
+    public KernelMemory memory() {
+        return k.memory();
+    }
+
+    @Override
+    public KernelLayouts layouts() {
+        return k.layouts();
+    }
+
+    @Override
+    public ProcConfig config() {
+        return config;
+    }
+
+    @Override
+    public KernelAddressSpace addressSpace() {
+        return k.addressSpace();
+    }
+
+    @Override
+    public int[] onlineNodes() {
+        return nodes.clone();
+    }
+
+    @Override
+    public long nodeData(int nid) {
+        return k.pgdat(nid);
+    }
+
+    @Override
+    public int[] onlineCpus() {
+        return cpus.clone();
+    }
+
+    @Override
+    public long perCpuOffset(int cpu) {
+        return k.pagesets().perCpuOffset(cpu);
+    }
+
+    @Override
+    public void allVmEvents(long[] ret) {
+        Arrays.fill(ret, 0);
+    }
+
+    @Override
+    public long pfnToOnlinePage(long pfn) {
+        return k.memoryModel().pfnValid(pfn) ? k.memoryModel().pfnToPage(pfn) : 0;
+    }
+
+    @Override
+    public long pageZone(long page) {
+        return k.buddy().pageZone(page);
+    }
+
+    @Override
+    public int getPageblockMigratetype(long page) {
+        return k.buddy().pageblockFlags().getPageblockMigratetype(page);
+    }
+
+    @Override
+    public int movableZone() {
+        return k.config().zoneTypes().zoneMovable();
+    }
+
+    @Override
+    public Resource iomemResource() {
+        boolean arm = k.machine().arch() == Arch.ARM;
+        ResourceTree tree = ResourceTree.of("PCI mem", 0, arm ? 0xffff_ffffL : -1L);
+        dev.kmm.core.boot.KernelImage i = k.machine().image();
+        KernelImage image = new KernelImage(i.textPhys(), i.phys(i.stext()), i.phys(i.etext()),
+                i.phys(i.startRodata()), i.phys(i.endRodata()), i.phys(i.initBegin()), i.phys(i.sdata()),
+                i.phys(i.edata()), i.phys(i.bssStart()), i.phys(i.bssStop()), i.phys(i.end()));
+        switch (k.machine().arch()) {
+            case ARM -> IomemSetup.armRequestStandardResources(tree, k.memblock(), image);
+            case ARM64 -> IomemSetup.arm64RequestStandardResources(tree, k.memblock(), image);
+            case X86_64 -> throw new UnsupportedOperationException("x86_64 iomem needs the e820 table");
+        }
+        return tree.snapshot();
+    }
+
+    @Override
+    public long totalcmaPages() {
+        return k.totalcmaPages();
+    }
+
+    @Override
+    public Optional<Memblock> memblock() {
+        // CONFIG_ARCH_KEEP_MEMBLOCK: arm and arm64 keep memblock (and its debugfs files); x86_64 discards it.
+        return k.machine().arch() == Arch.X86_64 ? Optional.empty() : Optional.of(k.memblock());
+    }
+}

@@ -1,0 +1,171 @@
+package dev.kmm.core.boot;
+
+import dev.kmm.arena.KernelMemory;
+import dev.kmm.arena.layout.KernelLayouts;
+import dev.kmm.arena.layout.PerCpuNodestatLayout;
+import dev.kmm.arena.layout.PerCpuPagesLayout;
+import dev.kmm.arena.layout.PerCpuZonestatLayout;
+import dev.kmm.arena.layout.ZoneLayout;
+import dev.kmm.arena.list.ListHead;
+import dev.kmm.core.pagealloc.FreeAreaInit;
+import dev.kmm.core.pagealloc.Watermarks;
+import dev.kmm.core.pagealloc.ZoneLimits;
+import dev.kmm.core.percpu.PcpuFirstChunk;
+
+/**
+ * The per-CPU pagesets and vmstat diffs of 6.1: {@code zone_pcp_init()} points every zone at the static
+ * {@code boot_pageset}/{@code boot_zonestats}; {@code setup_per_cpu_pageset()} then gives each populated zone
+ * its own {@code struct per_cpu_pages} and {@code struct per_cpu_zonestat} per CPU ({@code alloc_percpu}),
+ * initialised by {@code per_cpu_pages_init()}, and each node a {@code struct per_cpu_nodestat}; the
+ * watermark code later sets each CPU's {@code high}/{@code batch} ({@code pageset_update()}) and
+ * {@code stat_threshold} ({@code refresh_zone_stat_thresholds()}).
+ *
+ * <p>Everything lives in the first chunk's units in simulated RAM: the boot copies at the start of the
+ * static area, the dynamic allocations bump-allocated from the start of the dynamic area (kmm has no
+ * dynamic percpu allocator, so the offsets, not the sizes, differ from the kernel's). Percpu pointers are
+ * zero-based, as on x86_64: the pointer is the offset inside a unit and {@code __per_cpu_offset[cpu]} is the
+ * unit's VA. (On arm the kernel's pointers are {@code __per_cpu_start}-relative; only their numeric value
+ * differs.)
+ */
+public final class Pagesets {
+    /** {@code SMP_CACHE_BYTES}: {@code struct per_cpu_pages} is {@code ____cacheline_aligned_in_smp}. */
+    private static final long CACHELINE = 64;
+
+    private final KernelMemory mem;
+    private final KernelLayouts layouts;
+    private final long[] perCpuOffset;
+    private final long bootPageset;
+    private final long bootZonestats;
+
+    private Pagesets(KernelMemory mem, KernelLayouts layouts, long[] perCpuOffset, long bootPageset, long bootZonestats) {
+        this.mem = mem;
+        this.layouts = layouts;
+        this.perCpuOffset = perCpuOffset;
+        this.bootPageset = bootPageset;
+        this.bootZonestats = bootZonestats;
+    }
+
+    /**
+     * {@code zone_pcp_init()} for every zone, then {@code setup_per_cpu_pageset()}: the populated zones and
+     * every node get their per-CPU structures.
+     */
+    static Pagesets setupPerCpuPageset(EarlyBoot b, NodeStructs structs, PcpuFirstChunk.Result pcpu, int nrCpus) {
+        KernelMemory mem = b.memory();
+        KernelLayouts layouts = b.layouts();
+        long[] offsets = new long[nrCpus];
+        for (int cpu = 0; cpu < nrCpus; cpu++) {
+            offsets[cpu] = b.addressSpace().va(pcpu.unitPhys(cpu));
+        }
+        PerCpuPagesLayout pcpL = layouts.perCpuPages();
+        PerCpuZonestatLayout zsL = layouts.perCpuZonestat();
+        PerCpuNodestatLayout nsL = layouts.perCpuNodestat();
+
+        // DEFINE_PER_CPU(struct per_cpu_pages, boot_pageset) and boot_zonestats: static per-CPU variables.
+        long bootPageset = 0;
+        long bootZonestats = align(bootPageset + pcpL.size, 8);
+        long next = pcpu.ai().staticSize() + pcpu.ai().reservedSize();
+        Pagesets p = new Pagesets(mem, layouts, offsets, bootPageset, bootZonestats);
+        for (int cpu = 0; cpu < nrCpus; cpu++) {
+            p.perCpuPagesInit(p.perCpuPtr(bootPageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
+        }
+
+        ZoneLayout z = layouts.zone();
+        for (FreeAreaInit.NodeInit node : b.zones().nodes()) {
+            for (FreeAreaInit.ZoneInit zi : node.zones()) {
+                long zone = structs.zone(node.nid(), zi.zoneType());
+                long pageset = bootPageset;
+                long zonestats = bootZonestats;
+                if (zi.presentPages() != 0) { // for_each_populated_zone: setup_zone_pageset()
+                    pageset = align(next, CACHELINE);
+                    zonestats = align(pageset + pcpL.size, 8);
+                    next = zonestats + zsL.size;
+                    for (int cpu = 0; cpu < nrCpus; cpu++) {
+                        p.zeroPerCpu(zonestats, zsL.size, cpu);
+                        p.perCpuPagesInit(p.perCpuPtr(pageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
+                    }
+                }
+                mem.putLong(zone + z.perCpuPageset, pageset);
+                mem.putLong(zone + z.perCpuZonestats, zonestats);
+            }
+            long nodestats = align(next, 8);
+            next = nodestats + nsL.size;
+            for (int cpu = 0; cpu < nrCpus; cpu++) {
+                p.zeroPerCpu(nodestats, nsL.size, cpu);
+            }
+            mem.putLong(structs.pgdat(node.nid()) + layouts.pglistData().perCpuNodestats, nodestats);
+        }
+        long end = pcpu.ai().staticSize() + pcpu.ai().reservedSize() + pcpu.ai().dynSize();
+        if (next > end) {
+            throw new IllegalStateException(String.format(
+                    "percpu: the pagesets need %d bytes of the first chunk's %d dynamic bytes",
+                    next - pcpu.ai().staticSize() - pcpu.ai().reservedSize(), pcpu.ai().dynSize()));
+        }
+        return p;
+    }
+
+    /** {@code per_cpu_pages_init()}: empty lists, no pages, the given high and batch. */
+    private void perCpuPagesInit(long pcp, Watermarks.PcpLimits limits) {
+        PerCpuPagesLayout l = layouts.perCpuPages();
+        for (long off = 0; off < l.size; off += 8) {
+            mem.putLong(pcp + off, 0);
+        }
+        for (int pindex = 0; pindex < l.nrPcpLists; pindex++) {
+            ListHead.init(mem, pcp + l.listOffset(pindex));
+        }
+        pagesetUpdate(pcp, limits);
+    }
+
+    private void pagesetUpdate(long pcp, Watermarks.PcpLimits limits) {
+        PerCpuPagesLayout l = layouts.perCpuPages();
+        mem.putInt(pcp + l.high, limits.high());
+        mem.putInt(pcp + l.batch, limits.batch());
+    }
+
+    private void zeroPerCpu(long ptr, long size, int cpu) {
+        long va = perCpuPtr(ptr, cpu);
+        for (long off = 0; off < size; off++) {
+            mem.putByte(va + off, (byte) 0);
+        }
+    }
+
+    /**
+     * The per-CPU part of the watermark code for one zone: {@code zone_set_pageset_high_and_batch()}'s
+     * {@code pageset_update()} on every CPU, and {@code refresh_zone_stat_thresholds()}'s zone and node
+     * {@code stat_threshold}. Zones still on the boot pageset are left alone, as the kernel's
+     * {@code for_each_populated_zone} loops leave them.
+     */
+    void update(NodeStructs structs, ZoneLimits l) {
+        long zone = structs.zone(l.zone().nid(), l.zone().zoneType());
+        long pageset = mem.getLong(zone + layouts.zone().perCpuPageset);
+        if (pageset == bootPageset) {
+            return;
+        }
+        long zonestats = mem.getLong(zone + layouts.zone().perCpuZonestats);
+        long nodestats = mem.getLong(structs.pgdat(l.zone().nid()) + layouts.pglistData().perCpuNodestats);
+        for (int cpu = 0; cpu < perCpuOffset.length; cpu++) {
+            pagesetUpdate(perCpuPtr(pageset, cpu), l.pcp());
+            mem.putByte(perCpuPtr(zonestats, cpu) + layouts.perCpuZonestat().statThreshold, (byte) l.statThreshold());
+            long nodeThreshold = perCpuPtr(nodestats, cpu) + layouts.perCpuNodestat().statThreshold;
+            mem.putByte(nodeThreshold, (byte) Math.max(l.statThreshold(), mem.getByte(nodeThreshold)));
+        }
+    }
+
+    /** {@code __per_cpu_offset[cpu]}: the VA of CPU {@code cpu}'s unit. */
+    public long perCpuOffset(int cpu) {
+        return perCpuOffset[cpu];
+    }
+
+    /** {@code per_cpu_ptr(ptr, cpu)}. */
+    public long perCpuPtr(long ptr, int cpu) {
+        return ptr + perCpuOffset[cpu];
+    }
+
+    /** The number of possible CPUs. */
+    public int nrCpus() {
+        return perCpuOffset.length;
+    }
+
+    private static long align(long v, long a) {
+        return (v + a - 1) & -a;
+    }
+}
