@@ -76,6 +76,7 @@ public final class EarlyBoot implements AutoCloseable {
     private long dmaReserve;
     private final List<NodeData> nodeData = new ArrayList<>();
     private PhysRange initrd;
+    private List<MemoryRange> e820Table = List.of();
 
     /** A CMA area: the reservation {@code cma_declare_contiguous()} or a reusable pool made. */
     public record CmaArea(String name, long base, long size) {
@@ -392,6 +393,21 @@ public final class EarlyBoot implements AutoCloseable {
         }
         memblock.memblockReserve(start, size);
         initrd = r;
+    }
+
+    /** Records x86's {@code e820_table} as {@code e820__reserve_resources()} finds it. */
+    public void e820Table(List<MemoryRange> entries) {
+        e820Table = List.copyOf(entries);
+    }
+
+    /** x86's {@code e820_table} after setup_arch's edits; empty on the device-tree architectures. */
+    public List<MemoryRange> e820Table() {
+        return e820Table;
+    }
+
+    /** Records that the architecture moved the initrd ({@code relocate_initrd()} on x86). */
+    public void initrdMoved(PhysRange moved) {
+        initrd = Objects.requireNonNull(moved, "moved");
     }
 
     /**

@@ -175,6 +175,19 @@ public final class Kernel implements AutoCloseable {
         return ProcFs.read(new KernelProcState(this), path);
     }
 
+    /**
+     * Where the initrd ended up ({@code initrd_start}/{@code initrd_end} as physical addresses): the loader's
+     * place, or where x86's {@code relocate_initrd()} moved it; empty without one or when it was disabled.
+     */
+    public java.util.Optional<PhysRange> initrd() {
+        return java.util.Optional.ofNullable(boot.initrd());
+    }
+
+    /** x86's {@code e820_table} as setup_arch left it (empty on arm and arm64). */
+    public List<MemoryRange> e820Table() {
+        return boot.e820Table();
+    }
+
     /** {@code min_low_pfn}, {@code max_low_pfn}, {@code max_pfn}. */
     public long[] pfnLimits() {
         return new long[] {boot.minLowPfn(), boot.maxLowPfn(), boot.maxPfn()};

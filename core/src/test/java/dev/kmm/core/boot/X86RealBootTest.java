@@ -102,6 +102,26 @@ class X86RealBootTest {
         }
     }
 
+    /**
+     * /proc/iomem from the e820 table setup_arch left and the image's sections: each line kmm prints is the
+     * real file's, in order (the real one adds the PCI bus, ROMs and devices kmm has not).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"pc-x86_64", "numa2-x86_64"})
+    void iomemIsTheKernels(String machine) {
+        List<String> real = List.of(RealBootLog.load(logOf(machine)).procFile("/proc/iomem").split("\n"));
+        try (Kernel k = Kernel.boot(qemuRun(machine))) {
+            List<String> ours = List.of(k.proc("/proc/iomem").split("\n"));
+            int at = 0;
+            for (String line : ours) {
+                int found = real.subList(at, real.size()).indexOf(line);
+                assertTrue(found >= 0, "not in the real /proc/iomem after line " + at + ": " + line);
+                at += found + 1;
+            }
+            assertEquals(13, ours.size());
+        }
+    }
+
     /** /proc/zoneinfo at the end of boot, every node and zone, and the vm sysctls. */
     @ParameterizedTest
     @ValueSource(strings = {"pc-x86_64", "numa2-x86_64"})

@@ -104,8 +104,7 @@ public final class X86Setup implements ArchSetup {
         maxLowPfn = maxPfn; // x86_64 has no highmem
         mb.memblockSetCurrentLimit(maxPfnMapped << 12);
         b.limits(0, maxLowPfn, maxPfn);
-        b.machine().initrd().ifPresent(r -> b.log().info(String.format("RAMDISK: [mem %#010x-%#010x]",
-                r.base() & -4096L, ((r.end() + 4095) & -4096L) - 1)));
+        reserveInitrd(b, maxPfnMapped);
 
         initmemInit(b, maxLowPfn);
         b.dmaReserve(memblockFindDmaReserve(mb));
@@ -238,6 +237,7 @@ public final class X86Setup implements ArchSetup {
 
     /** {@code e820__reserve_resources()}: one {@code struct resource} per e820 entry, then the firmware map. */
     private void e820ReserveResources(EarlyBoot b) {
+        b.e820Table(e820.entries()); // what /proc/iomem's resources are made of
         smallAlloc(b, SIZEOF_STRUCT_RESOURCE * e820.entries().size());
         for (int i = 0; i < firmwareTable.size(); i++) {
             smallAlloc(b, SIZEOF_FIRMWARE_MAP_ENTRY); // firmware_map_add_early()
@@ -367,6 +367,37 @@ public final class X86Setup implements ArchSetup {
         if (pages != 0) {
             b.log().info("Freeing " + what + " memory: " + (pages << 2) + "K");
         }
+    }
+
+    /**
+     * {@code reserve_initrd()}: an initrd the direct map covers stays where the loader put it; one outside it
+     * (beyond {@code mem=}, say) is moved by {@code relocate_initrd()} into memory from memblock below
+     * {@code max_pfn_mapped}, and its old pages are given back. kmm moves the range, not the bytes (the
+     * initrd's contents are not simulated).
+     */
+    private static void reserveInitrd(EarlyBoot b, long maxPfnMapped) {
+        PhysRange r = b.initrd();
+        if (r == null) {
+            return;
+        }
+        Memblock mb = b.memblock();
+        long image = r.base() & -4096L;
+        long end = (r.end() + 4095) & -4096L;
+        b.log().info(String.format("RAMDISK: [mem %#010x-%#010x]", image, end - 1));
+        if (mb.memblockIsRegionMemory(image, end - image)) {
+            return; // pfn_range_is_mapped(): init_mem_mapping() mapped every memblock memory range
+        }
+        long area = (r.size() + 4095) & -4096L;
+        long moved = mb.memblockPhysAllocRange(area, 4096, 0, maxPfnMapped << 12);
+        if (moved == 0) {
+            throw new IllegalStateException(String.format("Kernel panic - not syncing: Cannot find place for new "
+                    + "RAMDISK of size %d", r.size()));
+        }
+        b.log().info(String.format("Allocated new RAMDISK: [mem %#010x-%#010x]", moved, moved + r.size() - 1));
+        b.log().info(String.format("Move RAMDISK from [mem %#010x-%#010x] to [mem %#010x-%#010x]", r.base(),
+                r.base() + r.size() - 1, moved, moved + r.size() - 1));
+        mb.memblockPhysFree(image, end - image);
+        b.initrdMoved(new PhysRange(moved, r.size()));
     }
 
     /**
