@@ -65,20 +65,23 @@ public final class DeviceTreeMachine {
     }
 
     /**
-     * The machine of a {@code .dts} source (compiled with {@link Dtc}) or of any other file, read as a
-     * {@code .dtb}.
+     * The machine of a {@code .dts} source (a file named {@code *.dts}, compiled with {@link Dtc}) or of a
+     * {@code .dtb} (any other name).
      *
      * @throws IOException when the file cannot be read, or dtc is missing or fails
      */
     public static Machine fromFile(Path file, Optional<Arch> arch) throws IOException {
-        return fromBlob(read(file), arch);
+        boolean dts = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".dts");
+        return fromBlob(dts ? readDts(file) : readDtb(file), arch);
     }
 
-    /** The blob of a {@code .dts} (compiled by dtc) or {@code .dtb} file, by extension. */
-    public static byte[] read(Path file) throws IOException {
-        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".dts")) {
-            return Dtc.compile(file);
-        }
+    /** The blob dtc compiles from the source {@code file}; {@link Dtc#NOT_INSTALLED} when dtc is missing. */
+    public static byte[] readDts(Path file) throws IOException {
+        return Dtc.compile(file);
+    }
+
+    /** The bytes of the blob {@code file}, refusing files above {@link Fdt#MAX_BLOB_SIZE} before reading. */
+    public static byte[] readDtb(Path file) throws IOException {
         long size = Files.size(file);
         if (size > Fdt.MAX_BLOB_SIZE) {
             throw new IOException(file + " is " + size + " bytes, above the " + (Fdt.MAX_BLOB_SIZE >> 20)
