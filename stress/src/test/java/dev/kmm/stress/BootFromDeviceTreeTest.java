@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BootFromDeviceTreeTest {
-    private static final String VEXPRESS_ZONES = "Zone ranges:\n  Normal   [mem 0x0000000060000000-0x000000008fffffff]\n"
+    private static final String VEXPRESS_ZONES = "Zone ranges:\n"
+            + "  Normal   [mem 0x0000000060000000-0x000000008fffffff]\n"
             + "  HighMem  [mem 0x0000000090000000-0x000000009fffffff]\n";
 
     @TempDir

@@ -216,7 +216,8 @@ public final class DeviceTreeMachine {
     private static NumaTopology numaTopology(NumaConfig numa, List<MemoryBank> banks) {
         List<NumaTopology.NodeMemory> memory = new ArrayList<>();
         for (NumaMemblk m : numa.memblks()) {
-            boolean hotplug = banks.stream().anyMatch(k -> k.hotpluggable() && k.base() <= m.start() && m.end() <= k.end());
+            boolean hotplug = banks.stream()
+                    .anyMatch(k -> k.hotpluggable() && k.base() <= m.start() && m.end() <= k.end());
             memory.add(new NumaTopology.NodeMemory(m.nid(), m.start(), m.end() - m.start(), hotplug));
         }
         int n = numa.nodes().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;

@@ -140,7 +140,8 @@ class DeviceTreeMachineTest {
         e = assertThrows(IllegalArgumentException.class, () -> DeviceTreeMachine.fromBlob(a9, Optional.of(Arch.ARM64)));
         assertTrue(e.getMessage().contains("arm64 cannot run on the device tree's 32-bit CPUs [arm,cortex-a9]"),
                 e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> DeviceTreeMachine.fromBlob(a9, Optional.of(Arch.X86_64)));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DeviceTreeMachine.fromBlob(a9, Optional.of(Arch.X86_64)));
         assertTrue(e.getMessage().contains("e820"), e.getMessage());
 
         // An ARMv8 core runs a 32-bit kernel too.
@@ -148,7 +149,7 @@ class DeviceTreeMachineTest {
         assertEquals(Arch.ARM, DeviceTreeMachine.fromBlob(a57, Optional.of(Arch.ARM)).arch());
     }
 
-    /** arm64: 2 MiB blob alignment, 64-bit struct sizes, the NUMA layout. The image is a stand-in (none for arm64 yet). */
+    /** arm64: 2 MiB blob alignment, 64-bit struct sizes, the NUMA layout. The image is a stand-in (arm64 has none yet). */
     @Test
     void arm64NumaTree() {
         FdtWriter w = new FdtWriter();

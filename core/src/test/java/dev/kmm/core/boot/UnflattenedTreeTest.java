@@ -98,6 +98,29 @@ class UnflattenedTreeTest {
         assertEquals(List.of(27L, 27L, 27L, 21L), UnflattenedTree.aliasSizes(w.toFdt(), UnflattenedTree.Structs.ARM));
     }
 
+    /**
+     * The six aliases of the kernel's vexpress-v2m.dtsi (serial0..3, i2c0, i2c1; dtc writes each label
+     * reference as the node's path) give the sizes measured on the built-in machine's real boot.
+     */
+    @Test
+    void vexpressAliasesGiveTheMeasuredSizes() {
+        FdtWriter w = new FdtWriter();
+        FdtWriter.Node root = w.root();
+        FdtWriter.Node iofpga = root.node("smb@8000000").node("motherboard").node("iofpga@7,00000000");
+        String base = "/smb@8000000/motherboard/iofpga@7,00000000/";
+        FdtWriter.Node aliases = root.node("aliases");
+        String[] uarts = {"uart@9000", "uart@a000", "uart@b000", "uart@c000"};
+        for (int i = 0; i < uarts.length; i++) {
+            iofpga.node(uarts[i]);
+            aliases.string("serial" + i, base + uarts[i]);
+        }
+        iofpga.node("i2c@16000");
+        iofpga.node("i2c@2000");
+        aliases.string("i2c0", base + "i2c@16000").string("i2c1", base + "i2c@2000");
+        assertEquals(Machines.vexpressA9().dtb().orElseThrow().aliasSizes(),
+                UnflattenedTree.aliasSizes(w.toFdt(), UnflattenedTree.Structs.ARM));
+    }
+
     @Test
     void aliasCycleIsRefused() {
         FdtWriter w = new FdtWriter();
