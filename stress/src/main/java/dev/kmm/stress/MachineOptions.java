@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
@@ -60,6 +61,9 @@ final class MachineOptions {
         if (arch != null && tree == null) {
             throw new UsageException("--arch applies to --dtb and --dts only; a built-in machine has its own");
         }
+        if (cpus != null && cpus < 1) {
+            throw new UsageException("--cpus: must be at least 1, got " + cpus);
+        }
         Machine.Builder b;
         long ramStart;
         Machine base = null;
@@ -85,10 +89,7 @@ final class MachineOptions {
         if (mem != null && base != null) {
             b.clearMemory().ram(ramStart, Options.size("--mem", mem));
         }
-        if (cpus != null) {
-            if (cpus < 1) {
-                throw new UsageException("--cpus: must be at least 1, got " + cpus);
-            }
+        if (cpus != null && base != null) {
             b.cpus(cpus);
         }
         if (bootargs != null) {
@@ -113,9 +114,10 @@ final class MachineOptions {
         }
         Optional<Arch> a = Optional.ofNullable(arch).map(Options::arch);
         OptionalLong ram = mem == null ? OptionalLong.empty() : OptionalLong.of(Options.size("--mem", mem));
+        OptionalInt n = cpus == null ? OptionalInt.empty() : OptionalInt.of(cpus);
         try {
             byte[] blob = source.dts != null ? DeviceTreeMachine.readDts(file) : DeviceTreeMachine.readDtb(file);
-            return DeviceTreeMachine.builder(blob, a, ram);
+            return DeviceTreeMachine.builder(blob, new DeviceTreeMachine.Overrides(a, ram, n));
         } catch (NoSuchFileException e) {
             throw new UsageException(what + "no such file");
         } catch (IOException | InvalidDeviceTreeException | IllegalArgumentException e) {

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -59,9 +60,33 @@ public final class DeviceTreeMachine {
     private DeviceTreeMachine() {
     }
 
-    /** The machine {@code blob} describes; see {@link #builder(byte[], Optional, OptionalLong)}. */
+    /**
+     * What a caller may impose on the tree, as QEMU's command line does.
+     *
+     * @param arch    the architecture to simulate; empty: inferred from the CPUs
+     * @param ramSize replaces the tree's memory with one bank of this size at its lowest bank's base (QEMU's
+     *                {@code -m}), before the blob is placed; empty: the tree's memory
+     * @param cpus    the number of CPUs: the tree's first ones keep their NUMA nodes, any beyond the tree's
+     *                go to node 0 (as {@code early_map_cpu_to_node} places a CPU without {@code numa-node-id});
+     *                empty: the tree's available CPUs
+     */
+    public record Overrides(Optional<Arch> arch, OptionalLong ramSize, OptionalInt cpus) {
+        /** Nothing imposed. */
+        public static final Overrides NONE = new Overrides(Optional.empty(), OptionalLong.empty(), OptionalInt.empty());
+
+        public Overrides {
+            if (ramSize.isPresent() && ramSize.getAsLong() <= 0) {
+                throw new IllegalArgumentException("RAM size must be positive: " + ramSize.getAsLong());
+            }
+            if (cpus.isPresent() && cpus.getAsInt() < 1) {
+                throw new IllegalArgumentException("a machine needs at least one CPU: " + cpus.getAsInt());
+            }
+        }
+    }
+
+    /** The machine {@code blob} describes; see {@link #builder(byte[], Overrides)}. */
     public static Machine fromBlob(byte[] blob, Optional<Arch> arch) {
-        return builder(blob, arch, OptionalLong.empty()).build();
+        return builder(blob, new Overrides(arch, OptionalLong.empty(), OptionalInt.empty())).build();
     }
 
     /**
@@ -94,14 +119,14 @@ public final class DeviceTreeMachine {
      * A builder holding the machine {@code blob} describes, to adjust before building (an arm64 machine,
      * for one, needs its kernel image).
      *
-     * @param arch    the architecture to simulate; empty: inferred from the CPUs
-     * @param ramSize replaces the tree's memory with one bank of this size at its lowest bank's base (QEMU's
-     *                {@code -m}), before the blob and initrd are placed; empty: the tree's memory
+     * @param overrides what the caller imposes on the tree
      * @throws dev.kmm.core.of.InvalidDeviceTreeException when the blob is malformed
      * @throws IllegalArgumentException                   when the architecture cannot be inferred or
      *                                                    contradicts the CPUs, or the tree has no memory
      */
-    public static Machine.Builder builder(byte[] blob, Optional<Arch> arch, OptionalLong ramSize) {
+    public static Machine.Builder builder(byte[] blob, Overrides overrides) {
+        Optional<Arch> arch = overrides.arch();
+        OptionalLong ramSize = overrides.ramSize();
         Fdt fdt = Fdt.parse(blob);
         EarlyScan scan = EarlyScan.scan(fdt);
         Arch a = resolveArch(scan, arch);
@@ -135,7 +160,7 @@ public final class DeviceTreeMachine {
         for (ReservedMemRegion r : scan.reservedMem()) {
             reserved(b, r);
         }
-        cpus(b, scan, numa);
+        cpus(b, scan, numa, overrides.cpus());
         if (numa) {
             b.numa(numaTopology(scan.numa(), scan.memory()));
         }
@@ -197,15 +222,14 @@ public final class DeviceTreeMachine {
         }
     }
 
-    /** The available CPUs (one when the tree lists none, as {@code arm_dt_init_cpu_maps} leaves it). */
-    private static void cpus(Machine.Builder b, EarlyScan scan, boolean numa) {
+    /**
+     * The available CPUs, or {@code count} of them, with their nodes (one CPU when the tree lists none, as
+     * {@code arm_dt_init_cpu_maps} leaves it).
+     */
+    private static void cpus(Machine.Builder b, EarlyScan scan, boolean numa, OptionalInt count) {
         List<CpuNode> available = scan.cpus().stream().filter(CpuNode::available).toList();
-        if (available.isEmpty()) {
-            b.cpus(1);
-            return;
-        }
-        int[] nodes = new int[available.size()];
-        for (int i = 0; i < nodes.length; i++) {
+        int[] nodes = new int[count.orElse(Math.max(1, available.size()))];
+        for (int i = 0; i < nodes.length && i < available.size(); i++) {
             int nid = available.get(i).numaNodeId();
             nodes[i] = numa && nid != EarlyScan.NUMA_NO_NODE ? nid : 0;
         }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
 
@@ -101,8 +102,9 @@ class DeviceTreeMachineTest {
 
     @Test
     void ramSizeReplacesMemoryBeforePlacement() {
-        Machine m = DeviceTreeMachine.builder(vexpress("arm,vexpress", "arm,cortex-a9").toBlob(), Optional.empty(),
-                OptionalLong.of(128L << 20)).build();
+        Machine m = DeviceTreeMachine.builder(vexpress("arm,vexpress", "arm,cortex-a9").toBlob(),
+                new DeviceTreeMachine.Overrides(Optional.empty(), OptionalLong.of(128L << 20), OptionalInt.empty()))
+                .build();
         assertEquals(List.of(MemoryRange.ram(RAM, 128L << 20)), m.memory());
         assertEquals(RAM + (64L << 20), m.dtb().orElseThrow().blob().base());
     }
@@ -166,7 +168,8 @@ class DeviceTreeMachineTest {
         }
         root.node("distance-map").string("compatible", "numa-distance-map-v1")
                 .cells("distance-matrix", 0, 0, 10, 0, 1, 22, 1, 0, 22, 1, 1, 10);
-        Machine m = DeviceTreeMachine.builder(w.toBlob(), Optional.empty(), OptionalLong.empty())
+        byte[] blob = w.toBlob();
+        Machine m = DeviceTreeMachine.builder(blob, DeviceTreeMachine.Overrides.NONE)
                 .image(KernelImage.vexpress(0x8000_0000L)).build();
         assertEquals(Arch.ARM64, m.arch());
         assertEquals(2, m.cpus());
@@ -179,6 +182,15 @@ class DeviceTreeMachineTest {
         assertEquals(0x8000_0000L + (128L << 20), d.blob().base());
         assertEquals(0, d.blob().base() % (2L << 20));
         assertEquals(8, d.unflattenAlign());
+
+        // Three CPUs: the tree's two keep their nodes, the third goes to node 0.
+        Machine three = DeviceTreeMachine.builder(blob, new DeviceTreeMachine.Overrides(Optional.empty(),
+                OptionalLong.empty(), OptionalInt.of(3))).image(KernelImage.vexpress(0x8000_0000L)).build();
+        assertEquals(List.of(0, 1, 0), List.of(three.cpuNode(0), three.cpuNode(1), three.cpuNode(2)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DeviceTreeMachine.builder(blob, new DeviceTreeMachine.Overrides(Optional.empty(),
+                        OptionalLong.of(1L << 30), OptionalInt.empty())));
+        assertTrue(e.getMessage().contains("NUMA"), e.getMessage());
     }
 
     @Test
