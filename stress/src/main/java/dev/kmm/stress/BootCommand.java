@@ -29,11 +29,12 @@ import picocli.CommandLine.Model.CommandSpec;
             "On arm the 'Virtual kernel memory layout:' block follows the 'Memory:' line, in the format of the last",
             "kernel that printed it (5.0); 6.1 itself no longer prints it.",
             "",
-            "--dtb FILE or --dts FILE boots the machine a device tree describes instead (see DeviceTreeMachine):",
-            "its memory, reservations, CPUs, /chosen bootargs and initrd; the architecture from the CPUs'",
-            "compatible strings unless --arch names it; the blob placed where QEMU's arm loader puts it.",
-            "--cpus, --mem, --bootargs and --config then override the tree. A tree whose architecture kmm",
-            "cannot boot yet is refused in one line with exit code 2, as bad input is."})
+            "--dtb FILE or --dts FILE boots the machine a device tree describes:",
+            "its memory, reservations, CPUs, /chosen bootargs and initrd, with the",
+            "architecture its CPUs' compatible strings imply unless --arch names it,",
+            "and the blob where QEMU's arm loader puts it. --cpus, --mem, --bootargs",
+            "and --config override the tree. A tree kmm cannot boot yet (an",
+            "architecture not ported) is refused in one line with exit code 2."})
 final class BootCommand implements Callable<Integer> {
     /** The views --show knows, in the order they print. */
     static final List<String> VIEWS = List.of("zoneinfo", "buddyinfo", "pagetypeinfo", "meminfo", "vmstat", "iomem",
