@@ -26,15 +26,16 @@ class DeviceTreeMachineTest {
 
     /** A Versatile Express A9x4 tree as FdtWriter builds it: 1 GiB at 0x60000000, four Cortex-A9. */
     static FdtWriter vexpress(String machineCompatible, String cpuCompatible) {
-        return vexpress(machineCompatible, cpuCompatible, chosen -> { });
+        return vexpress(machineCompatible, cpuCompatible, "console=ttyAMA0", chosen -> { });
     }
 
-    static FdtWriter vexpress(String machineCompatible, String cpuCompatible, Consumer<FdtWriter.Node> chosen) {
+    static FdtWriter vexpress(String machineCompatible, String cpuCompatible, String bootargs,
+                              Consumer<FdtWriter.Node> chosen) {
         FdtWriter w = new FdtWriter();
         FdtWriter.Node root = w.root().string("model", "V2P-CA9")
                 .strings("compatible", "arm,vexpress,v2p-ca9", machineCompatible)
                 .u32("#address-cells", 1).u32("#size-cells", 1);
-        chosen.accept(root.node("chosen").string("bootargs", "console=ttyAMA0"));
+        chosen.accept(root.node("chosen").string("bootargs", bootargs));
         FdtWriter.Node cpus = root.node("cpus").u32("#address-cells", 1).u32("#size-cells", 0);
         for (int i = 0; i < 4; i++) {
             cpus.node("cpu@" + i).string("device_type", "cpu").string("compatible", cpuCompatible).u32("reg", i);
@@ -77,6 +78,34 @@ class DeviceTreeMachineTest {
         }
     }
 
+    /**
+     * A tree saying what the built-in vexpress-a9 says (its command line, its initrd, its video RAM pool)
+     * maps to the built-in machine: given the built-in's measured blob sizes, the boots are identical.
+     */
+    @Test
+    void treeOfTheBuiltInBootsAsTheBuiltIn() {
+        Machine builtIn = Machines.vexpressA9();
+        PhysRange initrd = builtIn.initrd().orElseThrow();
+        FdtWriter w = vexpress("arm,vexpress", "arm,cortex-a9", builtIn.bootArgs(), c -> c
+                .u32("linux,initrd-start", (int) initrd.base()).u32("linux,initrd-end", (int) initrd.end()));
+        ReservedRegion vram = builtIn.reservedMemory().getFirst();
+        w.root().node("reserved-memory").u32("#address-cells", 1).u32("#size-cells", 1).empty("ranges")
+                .node(vram.name()).string("compatible", vram.compatible()).cells("reg", (int) vram.base(),
+                        (int) vram.size()).empty("no-map");
+        Machine m = DeviceTreeMachine.fromBlob(w.toBlob(), Optional.empty());
+        assertEquals(builtIn.dtb().orElseThrow().blob().base(), m.dtb().orElseThrow().blob().base());
+        assertEquals(builtIn.memory(), m.memory());
+        assertEquals(builtIn.reservedMemory(), m.reservedMemory());
+        Machine same = m.toBuilder().dtb(builtIn.dtb().orElseThrow()).build();
+        try (Kernel k = Kernel.boot(same); Kernel b = Kernel.boot(builtIn)) {
+            assertEquals(b.dmesg(), k.dmesg());
+            for (String view : List.of("/proc/zoneinfo", "/proc/meminfo", "/proc/iomem",
+                    "/sys/kernel/debug/memblock/reserved")) {
+                assertEquals(b.proc(view), k.proc(view), view);
+            }
+        }
+    }
+
     @Test
     void otherArmTreesGetThePlainDefconfig() {
         Machine m = DeviceTreeMachine.fromBlob(vexpress("acme,board", "arm,cortex-a15").toBlob(), Optional.empty());
@@ -88,7 +117,7 @@ class DeviceTreeMachineTest {
 
     @Test
     void initrdFromChosenPlacesTheBlobAfterIt() {
-        byte[] blob = vexpress("arm,vexpress", "arm,cortex-a9",
+        byte[] blob = vexpress("arm,vexpress", "arm,cortex-a9", "console=ttyAMA0",
                 c -> c.u32("linux,initrd-start", 0x6100_0000).u32("linux,initrd-end", 0x6140_0123)).toBlob();
         Machine m = DeviceTreeMachine.fromBlob(blob, Optional.empty());
         assertEquals(new PhysRange(0x6100_0000L, 0x40_0123L), m.initrd().orElseThrow());
