@@ -2,8 +2,11 @@ package dev.kmm.stress;
 
 import dev.kmm.arena.addr.Arch;
 import dev.kmm.core.boot.DeviceTreeMachine;
+import dev.kmm.core.boot.E820Machine;
 import dev.kmm.core.boot.Machine;
 import dev.kmm.core.boot.Machines;
+import dev.kmm.core.e820.E820Dmesg;
+import dev.kmm.core.e820.E820FormatException;
 import dev.kmm.core.of.InvalidDeviceTreeException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +34,12 @@ final class MachineOptions {
         @Option(names = "--dts", paramLabel = "FILE",
                 description = "boot the machine this device tree source describes (compiled with dtc)")
         Path dts;
+
+        @Option(names = "--e820", paramLabel = "FILE",
+                description = "boot an x86_64 machine with the memory map of this dmesg text: its "
+                        + "'BIOS-e820: [mem ...] usable|reserved|ACPI data|ACPI NVS' lines, and NUMA nodes from its "
+                        + "'ACPI: SRAT: Node N PXM P [mem ...]' lines (default 1 CPU: --cpus)")
+        Path e820;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -58,26 +67,28 @@ final class MachineOptions {
     /** The machine these options describe. */
     Machine machine() {
         Path tree = source == null ? null : source.dtb != null ? source.dtb : source.dts;
-        if (arch != null && tree == null) {
-            throw new UsageException("--arch applies to --dtb and --dts only; a built-in machine has its own");
+        if (arch != null && tree == null && (source == null || source.e820 == null)) {
+            throw new UsageException("--arch applies to --dtb, --dts and --e820 only; a built-in machine has its own");
         }
         if (cpus != null && cpus < 1) {
             throw new UsageException("--cpus: must be at least 1, got " + cpus);
         }
         Machine.Builder b;
-        long ramStart;
         Machine base = null;
-        if (tree == null) {
+        if (source != null && source.e820 != null) {
+            b = e820(source.e820);
+            if (mem != null) {
+                throw new UsageException("--mem: an e820 map fixes the RAM; use --bootargs mem=SIZE to limit it");
+            }
+        } else if (tree == null) {
             try {
                 base = Machines.byName(source == null || source.machine == null ? Machines.DEFAULT : source.machine);
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--machine: " + e.getMessage());
             }
-            b = base.toBuilder();
-            ramStart = base.ram().getFirst().base();
+            b = mem == null ? base.toBuilder() : resized(base, Options.size("--mem", mem));
         } else {
             b = deviceTree(tree);
-            ramStart = -1;
         }
         try {
             if (!config.isEmpty()) {
@@ -85,9 +96,6 @@ final class MachineOptions {
             }
         } catch (IllegalArgumentException e) {
             throw new UsageException("--config: " + e.getMessage());
-        }
-        if (mem != null && base != null) {
-            b.clearMemory().ram(ramStart, Options.size("--mem", mem));
         }
         if (cpus != null && base != null) {
             b.cpus(cpus);
@@ -99,6 +107,40 @@ final class MachineOptions {
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(tree == null ? e.getMessage() : option() + " " + tree + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A built-in with {@code size} bytes of RAM: a PC's memory map as QEMU would lay it out for that size
+     * (low RAM, the PCI hole, RAM above 4 GiB); a one-bank board's bank from its start. A NUMA machine's
+     * layout is fixed.
+     */
+    private Machine.Builder resized(Machine base, long size) {
+        if (base.numa().isPresent()) {
+            throw new UsageException("--mem: " + base.name() + " has a fixed NUMA layout; use --bootargs mem=SIZE");
+        }
+        if (base.arch() == Arch.X86_64) {
+            try {
+                return Machines.pcX86_64(size, base.cpus()).toBuilder().bootArgs(base.bootArgs());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--mem: " + e.getMessage());
+            }
+        }
+        return base.toBuilder().clearMemory().ram(base.ram().getFirst().base(), size);
+    }
+
+    /** The builder of the machine an e820 dmesg describes, every failure one line. */
+    private Machine.Builder e820(Path file) {
+        if (arch != null && Options.arch(arch) != Arch.X86_64) {
+            throw new UsageException("--arch: an e820 map describes an x86_64 machine, not " + arch);
+        }
+        try {
+            E820Dmesg map = E820Dmesg.read(file);
+            return E820Machine.builder(file.getFileName().toString(), map, cpus == null ? 1 : cpus);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("--e820 " + file + ": no such file");
+        } catch (IOException | E820FormatException | IllegalArgumentException e) {
+            throw new UsageException("--e820 " + file + ": " + oneLine(String.valueOf(e.getMessage())));
         }
     }
 

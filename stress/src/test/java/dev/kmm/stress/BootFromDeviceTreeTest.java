@@ -143,7 +143,7 @@ class BootFromDeviceTreeTest {
         String a9 = tree("a9.dtb", 4, "arm,cortex-a9").toString();
         assertOneLineUsage(run("boot", "--dtb", a9, "--arch", "arm64"),
                 "kmm: --dtb " + a9 + ": arm64 cannot run on the device tree's 32-bit CPUs");
-        assertOneLineUsage(run("boot", "--arch", "arm"), "kmm: --arch applies to --dtb and --dts only");
+        assertOneLineUsage(run("boot", "--arch", "arm"), "kmm: --arch applies to --dtb, --dts and --e820 only");
     }
 
     /** An arm64 tree boots once arm64 is ported; until then it is refused in one line, exit 2. */
