@@ -2,6 +2,7 @@ package dev.kmm.core.boot;
 
 import dev.kmm.arena.addr.Arch;
 import dev.kmm.core.arch.arm.ArmSetup;
+import dev.kmm.core.arch.x86.X86Setup;
 import dev.kmm.core.percpu.PcpuFirstChunk;
 
 /**
@@ -27,6 +28,23 @@ public interface ArchSetup {
      */
     void memInit(EarlyBoot boot);
 
+    /** {@code trap_init()}: x86 maps the CPU entry areas, whose page tables come from memblock. */
+    default void trapInit(EarlyBoot boot) {
+    }
+
+    /** {@code check_bugs()}: x86 frees the SMP alternatives after patching, before the initcalls. */
+    default void checkBugs(EarlyBoot boot) {
+    }
+
+    /** What {@code free_initmem()} calls the init sections: arm and x86 "unused kernel image (initmem)". */
+    default String initmemName() {
+        return "unused kernel image (initmem)";
+    }
+
+    /** After {@code free_initmem()}: x86's {@code mark_rodata_ro()} frees the gaps around rodata. */
+    default void markRodataRo(EarlyBoot boot) {
+    }
+
     /**
      * The pages {@code free_initrd_mem()} gives back for the initrd at {@code initrd}: arm rounds the
      * range out to whole pages first; the generic version frees the whole pages inside it.
@@ -43,7 +61,8 @@ public interface ArchSetup {
     static ArchSetup of(Arch arch) {
         return switch (arch) {
             case ARM -> new ArmSetup();
-            case ARM64, X86_64 -> throw new UnsupportedOperationException(arch + " boot is not ported yet");
+            case X86_64 -> new X86Setup();
+            case ARM64 -> throw new UnsupportedOperationException(arch + " boot is not ported yet");
         };
     }
 }

@@ -58,6 +58,7 @@ public final class EarlyBoot implements AutoCloseable {
     private KernelMemory linear;
     private MemoryModel model;
     private PhysicalMemory memmapStorage;
+    private PhysicalMemory nodeStorage;
     private KernelMemory memory;
     private NodeStructs structs;
     private Buddy buddy;
@@ -75,6 +76,7 @@ public final class EarlyBoot implements AutoCloseable {
     private long dmaReserve;
     private final List<NodeData> nodeData = new ArrayList<>();
     private PhysRange initrd;
+    private List<MemoryRange> e820Table = List.of();
 
     /** A CMA area: the reservation {@code cma_declare_contiguous()} or a reusable pool made. */
     public record CmaArea(String name, long base, long size) {
@@ -393,6 +395,34 @@ public final class EarlyBoot implements AutoCloseable {
         initrd = r;
     }
 
+    /** Records x86's {@code e820_table} as {@code e820__reserve_resources()} finds it. */
+    public void e820Table(List<MemoryRange> entries) {
+        e820Table = List.copyOf(entries);
+    }
+
+    /** x86's {@code e820_table} after setup_arch's edits; empty on the device-tree architectures. */
+    public List<MemoryRange> e820Table() {
+        return e820Table;
+    }
+
+    /** Records that the architecture moved the initrd ({@code relocate_initrd()} on x86). */
+    public void initrdMoved(PhysRange moved) {
+        initrd = Objects.requireNonNull(moved, "moved");
+    }
+
+    /**
+     * x86's {@code early_reserve_initrd()}: the initrd's pages, reserved before memblock knows the memory, so
+     * without the checks of {@link #reserveInitrdMem()}.
+     */
+    public void earlyReserveInitrd() {
+        machine.initrd().ifPresent(r -> {
+            long start = r.base() & -PAGE_SIZE;
+            long end = (r.end() + PAGE_SIZE - 1) & -PAGE_SIZE;
+            memblock.memblockReserve(start, end - start);
+            initrd = r;
+        });
+    }
+
     /**
      * {@code early_init_fdt_scan_reserved_mem()}: the {@code /memreserve/} entries, the static
      * {@code /reserved-memory} regions, then {@code fdt_init_reserved_mem()}: dynamic regions placed by
@@ -613,15 +643,21 @@ public final class EarlyBoot implements AutoCloseable {
     /**
      * {@code sparse_init()} of a SPARSEMEM_VMEMMAP architecture: the sections, usemaps and the memmap buffer
      * from memblock (dev.kmm.core.sparse). Needs the nodes' {@code pglist_data} ({@link #nodeData}).
+     *
+     * @param pgdatNodeIdSet whether the architecture wrote {@code NODE_DATA(nid)->node_id} when it allocated the
+     *                       node (arm64's arch_numa does; x86_64's {@code alloc_node_data()} leaves it 0), which
+     *                       without {@code CONFIG_MEMORY_HOTREMOVE} picks the node of the usemap allocation
      */
-    public void sparseInit(SparseConfig sparseConfig) {
+    public void sparseInit(SparseConfig sparseConfig, boolean pgdatNodeIdSet) {
         long[] pgdatPhys = new long[nrNodeIds];
         java.util.Arrays.fill(pgdatPhys, -1);
+        int[] nodeIds = new int[nrNodeIds];
         for (NodeData n : nodeData) {
             pgdatPhys[n.nid()] = n.phys();
+            nodeIds[n.nid()] = pgdatNodeIdSet ? n.nid() : 0;
         }
         model = Sparse.sparseInit(sparseConfig, memblock, addressSpace(), linearMemory(),
-                pageAllocConfig.pageblockOrder(), pgdatPhys, log::err);
+                pageAllocConfig.pageblockOrder(), pgdatPhys, nodeIds, config.memoryHotremove(), log::err);
     }
 
     /**
@@ -679,12 +715,25 @@ public final class EarlyBoot implements AutoCloseable {
         log.addAll(lines.subList(Math.min(initmem + 1, lines.size()), lines.size()));
 
         long[] pgdat = new long[nrNodeIds];
-        for (NodeData n : nodeData) {
-            pgdat[n.nid()] = addressSpace.va(n.phys());
+        if (machine.image().pglistDataSize() == 0) {
+            for (NodeData n : nodeData) {
+                pgdat[n.nid()] = addressSpace.va(n.phys()); // contig_page_data, in the image
+            }
+        } else {
+            // A NUMA kernel's nodes come from memblock with the kernel's sizeof(pg_data_t); kmm's LP64 structure
+            // need not fit there, so it lives in a host segment of its own, as the memmap does.
+            long stride = pageAlign(layouts.pglistData().size);
+            nodeStorage = PhysicalMemory.create(new PhysicalMemory.Bank(0, stride * nrNodeIds));
+            long base = nodeDataVa();
+            for (int nid = 0; nid < nrNodeIds; nid++) {
+                pgdat[nid] = base + nid * stride;
+            }
+            List<KernelMemory.Region> regions = new ArrayList<>(memory.regions());
+            regions.add(new KernelMemory.Region("node_data", base, nodeStorage.segment()));
+            this.memory = KernelMemory.of(regions);
         }
         KernelImage image = machine.image();
-        structs = new NodeStructs(memory, layouts, pageAllocConfig.zoneTypes(), pgdat,
-                addressSpace.va(image.phys(image.startRodata())));
+        structs = new NodeStructs(memory, layouts, pageAllocConfig.zoneTypes(), pgdat, zoneNamesVa(image));
         buddy = new Buddy(memory, layouts, flags, model, pageAllocConfig.pageblockOrder(), pgdat);
         for (FreeAreaInit.NodeInit node : zones.nodes()) {
             structs.freeAreaInitCore(node);
@@ -695,6 +744,26 @@ public final class EarlyBoot implements AutoCloseable {
         memmapInit = new MemmapInit(buddy, zoneNames(), log::info);
         memmapInit.memmapInit(memblock);
         return zones;
+    }
+
+    /**
+     * Where kmm maps the node structures of a NUMA kernel: an unused hole of the kernel address space (x86_64:
+     * 0xffffe90000000000, Documentation/x86/x86_64/mm.rst; arm64: the guard above vmemmap, 0xfffffe0000000000).
+     */
+    private long nodeDataVa() {
+        return switch (config.arch()) {
+            case X86_64 -> 0xffff_e900_0000_0000L;
+            case ARM64 -> 0xffff_fe00_0000_0000L;
+            case ARM -> throw new IllegalStateException("32-bit arm has no NUMA");
+        };
+    }
+
+    /**
+     * Where the zone name strings go: the image's read-only data, through the linear map (x86_64 keeps them at
+     * the same physical address; kmm does not map the image's own virtual range).
+     */
+    private long zoneNamesVa(KernelImage image) {
+        return addressSpace.va(image.phys(image.startRodata()));
     }
 
     /** {@code zone_names[]} of the configuration. */
@@ -800,6 +869,9 @@ public final class EarlyBoot implements AutoCloseable {
     public void close() {
         if (memmapStorage != null) {
             memmapStorage.close();
+        }
+        if (nodeStorage != null) {
+            nodeStorage.close();
         }
         ram.close();
     }

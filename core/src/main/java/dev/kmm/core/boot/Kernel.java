@@ -175,6 +175,19 @@ public final class Kernel implements AutoCloseable {
         return ProcFs.read(new KernelProcState(this), path);
     }
 
+    /**
+     * Where the initrd ended up ({@code initrd_start}/{@code initrd_end} as physical addresses): the loader's
+     * place, or where x86's {@code relocate_initrd()} moved it; empty without one or when it was disabled.
+     */
+    public java.util.Optional<PhysRange> initrd() {
+        return java.util.Optional.ofNullable(boot.initrd());
+    }
+
+    /** x86's {@code e820_table} as setup_arch left it (empty on arm and arm64). */
+    public List<MemoryRange> e820Table() {
+        return boot.e820Table();
+    }
+
     /** {@code min_low_pfn}, {@code max_low_pfn}, {@code max_pfn}. */
     public long[] pfnLimits() {
         return new long[] {boot.minLowPfn(), boot.maxLowPfn(), boot.maxPfn()};
@@ -266,9 +279,20 @@ public final class Kernel implements AutoCloseable {
         StartKernel.writeLimits(structs, pagesets, tuning);
     }
 
-    /** Reads a sysctl as {@code cat /proc/sys/vm/...} prints it (without the newline). */
+    /**
+     * Reads a sysctl as {@code cat /proc/sys/vm/...} prints it (without the newline). Reading
+     * {@code vm.lowmem_reserve_ratio} has the kernel's side effect: 6.1's
+     * {@code lowmem_reserve_ratio_sysctl_handler()} calls {@code setup_per_zone_lowmem_reserve()} on reads as
+     * well as writes, so the protection is recomputed from the zones' current managed pages (a real boot's
+     * /proc/zoneinfo shows the boot-time protection until the first read of the file).
+     */
     public String sysctl(String name) {
-        return switch (sysctlKey(name)) {
+        String key = sysctlKey(name);
+        if (key.equals("lowmem_reserve_ratio")) {
+            tuning = tuning.withZones(currentSizes()).lowmemReserveRatioSysctlHandler(tuning.sysctls().lowmemReserveRatio());
+            StartKernel.writeLimits(structs, pagesets, tuning);
+        }
+        return switch (key) {
             case "min_free_kbytes" -> Integer.toString(tuning.sysctls().minFreeKbytes());
             case "watermark_scale_factor" -> Integer.toString(tuning.sysctls().watermarkScaleFactor());
             case "lowmem_reserve_ratio" -> String.join("\t", Arrays.stream(tuning.sysctls().lowmemReserveRatio())

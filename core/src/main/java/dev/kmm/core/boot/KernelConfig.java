@@ -396,6 +396,15 @@ public final class KernelConfig {
         return flag(Option.ZONE_DEVICE);
     }
 
+    /**
+     * {@code CONFIG_MEMORY_HOTREMOVE}, which kmm does not offer as an option: arm64's defconfig has it,
+     * x86_64_defconfig has not, and {@code ZONE_DEVICE} depends on it. It decides where sparse_init puts the
+     * usemaps.
+     */
+    public boolean memoryHotremove() {
+        return arch == Arch.ARM64 || (arch == Arch.X86_64 && zoneDevice());
+    }
+
     /** {@code CONFIG_CMA} (with {@code CONFIG_DMA_CMA}). */
     public boolean cma() {
         return flag(Option.CMA);

@@ -113,7 +113,14 @@ final class KernelProcState implements MmState {
         switch (k.machine().arch()) {
             case ARM -> IomemSetup.armRequestStandardResources(tree, k.memblock(), image);
             case ARM64 -> IomemSetup.arm64RequestStandardResources(tree, k.memblock(), image);
-            case X86_64 -> throw new UnsupportedOperationException("x86_64 iomem needs the e820 table");
+            case X86_64 -> IomemSetup.x86ReserveResources(tree, dev.kmm.core.e820.E820Table.of(
+                    k.e820Table().stream().map(r -> new dev.kmm.core.e820.E820Entry(r.base(), r.size(),
+                            switch (r.type()) {
+                                case RAM -> dev.kmm.core.e820.E820Type.E820_TYPE_RAM;
+                                case RESERVED -> dev.kmm.core.e820.E820Type.E820_TYPE_RESERVED;
+                                case ACPI -> dev.kmm.core.e820.E820Type.E820_TYPE_ACPI;
+                                case NVS -> dev.kmm.core.e820.E820Type.E820_TYPE_NVS;
+                            })).toList()), image);
         }
         return tree.snapshot();
     }

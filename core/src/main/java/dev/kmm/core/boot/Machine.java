@@ -33,6 +33,7 @@ public final class Machine {
     private final Optional<PhysRange> initrd;
     private final KernelImage image;
     private final ArmLayoutVersion armLayout;
+    private final List<Long> firmwareAllocations;
 
     private Machine(Builder b) {
         this.name = b.name;
@@ -47,6 +48,7 @@ public final class Machine {
         this.initrd = Optional.ofNullable(b.initrd);
         this.image = b.image != null ? b.image : KernelImage.defaultFor(b.config.arch(), firstRam(memory).base());
         this.armLayout = b.armLayout;
+        this.firmwareAllocations = List.copyOf(b.firmwareAllocations);
         check();
     }
 
@@ -124,6 +126,7 @@ public final class Machine {
         b.initrd = initrd.orElse(null);
         b.image = image;
         b.armLayout = armLayout;
+        b.firmwareAllocations.addAll(firmwareAllocations);
         return b;
     }
 
@@ -205,6 +208,14 @@ public final class Machine {
         return armLayout;
     }
 
+    /**
+     * x86: the {@code memblock_alloc()} sizes that parsing the machine's ACPI tables costs after the zones are set
+     * up (the HPET and IOAPIC resources), in order; each {@code SMP_CACHE_BYTES}-aligned.
+     */
+    public List<Long> firmwareAllocations() {
+        return firmwareAllocations;
+    }
+
     @Override
     public String toString() {
         return "Machine[" + name + ", " + config.defconfigName() + ", " + cpus() + " CPUs, " + ram().stream()
@@ -225,6 +236,7 @@ public final class Machine {
         private PhysRange initrd;
         private KernelImage image;
         private ArmLayoutVersion armLayout = ArmLayoutVersion.V6_1;
+        private final List<Long> firmwareAllocations = new ArrayList<>();
 
         private Builder(String name, KernelConfig config) {
             this.name = Objects.requireNonNull(name, "name");
@@ -339,6 +351,18 @@ public final class Machine {
          */
         public Builder armLayout(ArmLayoutVersion version) {
             armLayout = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /** x86: the memblock allocations the ACPI tables cost (see {@link Machine#firmwareAllocations()}). */
+        public Builder firmwareAllocations(long... sizes) {
+            firmwareAllocations.clear();
+            for (long s : sizes) {
+                if (s <= 0) {
+                    throw new IllegalArgumentException("an allocation needs a size: " + s);
+                }
+                firmwareAllocations.add(s);
+            }
             return this;
         }
 

@@ -2,6 +2,8 @@ package dev.kmm.core.boot;
 
 import dev.kmm.arena.addr.Arch;
 
+import dev.kmm.core.boot.MemoryRange.Type;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -19,13 +21,15 @@ public final class Machines {
 
     /** The names of the built-in machines. */
     public static List<String> names() {
-        return List.of("vexpress-a9");
+        return List.of("vexpress-a9", "pc-x86_64", "numa2-x86_64");
     }
 
     /** The built-in machine called {@code name}. */
     public static Machine byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "vexpress-a9" -> vexpressA9();
+            case "pc-x86_64" -> pcX86_64();
+            case "numa2-x86_64" -> numa2X86_64();
             default -> throw new IllegalArgumentException("unknown machine '" + name + "'; built-in: "
                     + String.join(", ", names()));
         };
@@ -64,5 +68,73 @@ public final class Machines {
                         8L << 20, true))
                 .image(KernelImage.vexpress(ram))
                 .build();
+    }
+
+    /**
+     * A QEMU PC ({@code qemu-system-x86_64 -m 8G -smp 4}, i440FX, SeaBIOS) with {@code x86_64_defconfig}: the
+     * e820 map SeaBIOS reports for 8 GiB (3 GiB below the PCI hole, 5 GiB above 4 GiB), four CPUs, a 4 MiB
+     * initrd where QEMU's loader puts it (page aligned just below the top of RAM under 4 GiB), and the two
+     * small allocations its ACPI tables cost (HPET and IOAPIC resources, 73 and 75 bytes).
+     */
+    public static Machine pcX86_64() {
+        return pc("pc-x86_64", 8L << 30).cpus(4).build();
+    }
+
+    /**
+     * A QEMU PC like {@link #pcX86_64()} with {@code ramBytes} of RAM and {@code cpus} CPUs
+     * ({@code qemu-system-x86_64 -m ramBytes -smp cpus}): QEMU's i440FX keeps all RAM below 4 GiB when there
+     * is less than 3.5 GiB, else 3 GiB below the PCI hole and the rest from 4 GiB (pc_piix.c's
+     * gigabyte-aligned split); SeaBIOS keeps the top 128 KiB below 4 GiB for its tables.
+     *
+     * @throws IllegalArgumentException for less than 16 MiB of RAM, RAM reaching the HyperTransport window
+     *                                  below 1 TiB, or fewer than one CPU
+     */
+    public static Machine pcX86_64(long ramBytes, int cpus) {
+        if (ramBytes < (16L << 20) || (ramBytes & 0xfff) != 0) {
+            throw new IllegalArgumentException("RAM size " + ramBytes + " must be a page multiple of at least 16 MiB");
+        }
+        if (ramBytes - 0xc000_0000L > 0xfd_0000_0000L - (1L << 32)) {
+            throw new IllegalArgumentException("RAM size " + ramBytes + ": kmm's PC keeps RAM below QEMU's "
+                    + "HyperTransport window at 1012 GiB");
+        }
+        return pc("pc-x86_64", ramBytes).cpus(cpus).build();
+    }
+
+    /**
+     * {@link #pcX86_64()} split into two NUMA nodes by SRAT ({@code -numa node,cpus=0-1 -numa node,cpus=2-3}
+     * with 4 GiB each): node 0 holds the memory below 5 GiB, node 1 the rest; no SLIT, so the distances are
+     * 10 and 20.
+     */
+    public static Machine numa2X86_64() {
+        return pc("numa2-x86_64", 8L << 30).cpuNodes(0, 0, 1, 1)
+                .numa(NumaTopology.uniform(2, List.of(
+                        new NumaTopology.NodeMemory(0, 0, 0xa0000, false),
+                        new NumaTopology.NodeMemory(0, 0x100000, 0xc000_0000L - 0x100000, false),
+                        new NumaTopology.NodeMemory(0, 1L << 32, 1L << 30, false),
+                        new NumaTopology.NodeMemory(1, 5L << 30, 4L << 30, false))))
+                .build();
+    }
+
+    private static Machine.Builder pc(String name, long ramBytes) {
+        long initrdSize = 4L << 20;
+        long below4g = ramBytes >= 0xe000_0000L ? 0xc000_0000L : ramBytes;
+        long above4g = ramBytes - below4g;
+        long lowTop = below4g - 0x20000; // SeaBIOS's tables
+        Machine.Builder b = Machine.builder(name, KernelConfig.defconfig(Arch.X86_64))
+                .ram(0, 0x9fc00)
+                .firmware(0x9fc00, 0x400, Type.RESERVED)
+                .firmware(0xf0000, 0x10000, Type.RESERVED)
+                .ram(0x100000, lowTop - 0x100000)
+                .firmware(lowTop, 0x20000, Type.RESERVED)
+                .firmware(0xfffc0000L, 0x40000, Type.RESERVED);
+        if (above4g > 0) {
+            b.ram(1L << 32, above4g);
+        }
+        // QEMU 7.2 reserves the AMD HyperTransport window below 1 TiB in the e820 map.
+        b.firmware(0xfd_0000_0000L, 0x3_0000_0000L, Type.RESERVED);
+        return b.bootArgs("console=ttyS0")
+                .initrd((lowTop - initrdSize) & ~0xfffL, initrdSize)
+                .firmwareAllocations(73, 75)
+                .image(KernelImage.x86_64Defconfig());
     }
 }

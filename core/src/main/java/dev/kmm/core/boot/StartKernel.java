@@ -43,11 +43,13 @@ final class StartKernel {
             b.log().notice("Kernel command line: " + b.commandLine().text());
             setupLogBuf(b);
             vfsCachesInitEarly(b);
+            arch.trapInit(b);
 
             // mm_init(): mem_init() hands memblock's free pages to the buddy allocator.
             arch.memInit(b);
             memInitPrintInfo(b);
             Pagesets pagesets = Pagesets.setupPerCpuPageset(b, b.structs(), pcpu, b.machine().cpus());
+            arch.checkBugs(b);
 
             // core_initcall(cma_init_reserved_areas): each CMA area's pageblocks join its zone.
             long[][] cma = b.cmaInitReservedAreas();
@@ -59,7 +61,8 @@ final class StartKernel {
             writeLimits(b.structs(), pagesets, tuning);
 
             freeInitrdMem(b, arch);
-            freeInitmem(b);
+            freeInitmem(b, arch);
+            arch.markRodataRo(b);
             tuning = tuning.withZones(zoneSizes(b));
             return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma);
         } catch (RuntimeException | Error e) {
@@ -282,13 +285,13 @@ final class StartKernel {
      * {@code free_initmem()}: {@code free_reserved_area(__init_begin, __init_end)}, the whole pages of the
      * init sections.
      */
-    private static void freeInitmem(EarlyBoot b) {
+    private static void freeInitmem(EarlyBoot b, ArchSetup arch) {
         KernelImage img = b.machine().image();
         long start = (img.phys(img.initBegin()) + EarlyBoot.PAGE_SIZE - 1) & -EarlyBoot.PAGE_SIZE;
         long end = img.phys(img.initEnd()) & -EarlyBoot.PAGE_SIZE;
         long pages = b.freeReservedArea(start, end);
         if (pages != 0) {
-            b.log().info("Freeing unused kernel image (initmem) memory: " + (pages << 2) + "K");
+            b.log().info("Freeing " + arch.initmemName() + " memory: " + (pages << 2) + "K");
         }
     }
 

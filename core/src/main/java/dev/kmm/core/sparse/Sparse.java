@@ -112,6 +112,22 @@ public final class Sparse implements MemoryModel {
      */
     public static Sparse sparseInit(SparseConfig config, Memblock memblock, KernelAddressSpace space, KernelMemory ram,
             int pageblockOrder, long[] pgdatPhys, Consumer<String> log) {
+        return sparseInit(config, memblock, space, ram, pageblockOrder, pgdatPhys, null, true, log);
+    }
+
+    /**
+     * {@code sparse_init()} with the choice of {@code sparse_early_usemaps_alloc_pgdat_section()} spelled out.
+     * With {@code CONFIG_MEMORY_HOTREMOVE} a node's usemaps go into the section holding its pglist_data (goal and
+     * limit from {@code pgdatPhys}); without it they come from {@code memblock_alloc_node(size, SMP_CACHE_BYTES,
+     * pgdat->node_id)} - and {@code pgdat->node_id} is whatever the architecture wrote there before sparse_init:
+     * x86_64's {@code alloc_node_data()} zeroes the structure and leaves the id to {@code free_area_init_node()},
+     * so every node's usemaps are allocated for node 0 (seen in 6.1's memblock=debug trace).
+     *
+     * @param pgdatNodeId      {@code NODE_DATA(nid)->node_id} at sparse_init time, by node id; null: the node ids
+     * @param memoryHotremove  {@code CONFIG_MEMORY_HOTREMOVE}
+     */
+    public static Sparse sparseInit(SparseConfig config, Memblock memblock, KernelAddressSpace space, KernelMemory ram,
+            int pageblockOrder, long[] pgdatPhys, int[] pgdatNodeId, boolean memoryHotremove, Consumer<String> log) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(memblock, "memblock");
         Objects.requireNonNull(ram, "ram");
@@ -120,6 +136,8 @@ public final class Sparse implements MemoryModel {
             throw new IllegalArgumentException("the ARM profile uses FLATMEM, not SPARSEMEM_VMEMMAP");
         }
         Init init = new Init(config, memblock, space, ram, pageblockOrder, pgdatPhys.clone(), log);
+        init.pgdatNodeId = pgdatNodeId == null ? null : pgdatNodeId.clone();
+        init.memoryHotremove = memoryHotremove;
         init.run();
         return new Sparse(init);
     }
@@ -304,6 +322,8 @@ public final class Sparse implements MemoryModel {
         final long smpCacheBytes;
         final MemblockRange range = new MemblockRange();
 
+        int[] pgdatNodeId;
+        boolean memoryHotremove = true;
         long memSection;
         long highestPresent = -1;
         long firstPresent;
@@ -484,6 +504,11 @@ public final class Sparse implements MemoryModel {
         long sparseEarlyUsemapsAllocPgdatSection(int nid, long size) {
             if (nid >= pgdatPhys.length || pgdatPhys[nid] < 0) {
                 throw new IllegalArgumentException("sparse_init: node " + nid + " has memory but no pglist_data");
+            }
+            if (!memoryHotremove) {
+                // memblock_alloc_node(size, SMP_CACHE_BYTES, pgdat->node_id)
+                int node = pgdatNodeId == null ? nid : pgdatNodeId[nid];
+                return mb.memblockAllocTryNid(size, smpCacheBytes, 0, Memblock.MEMBLOCK_ALLOC_ACCESSIBLE, node);
             }
             long goal = pgdatPhys[nid] & ~((1L << config.sectionSizeBits()) - 1);
             long limit = goal + (1L << config.sectionSizeBits());

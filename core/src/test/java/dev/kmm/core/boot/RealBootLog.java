@@ -16,7 +16,7 @@ final class RealBootLog {
     private static final Pattern RANGE = Pattern.compile("^(memblock_reserve|memblock_phys_free): (\\[[0-9a-fx-]+\\])");
 
     /** One zone of a /proc/zoneinfo dump. */
-    record Zone(String name, long min, long low, long high, long spanned, long present, long managed, long cma,
+    record Zone(int nid, String name, long min, long low, long high, long spanned, long present, long managed, long cma,
                 String protection, int pcpHigh, int pcpBatch, int threshold) {
     }
 
@@ -76,8 +76,15 @@ final class RealBootLog {
         return lines.get(i + 1);
     }
 
-    /** The {@code n}th /proc/zoneinfo dump (0: at boot), zones by name in order. */
+    /** The {@code n}th /proc/zoneinfo dump (0: at boot), zones by name in order (a UMA machine's). */
     Map<String, Zone> zoneinfo(int n) {
+        Map<String, Zone> byName = new LinkedHashMap<>();
+        zoneinfoByNode(n).forEach((k, z) -> byName.put(z.name(), z));
+        return byName;
+    }
+
+    /** The {@code n}th /proc/zoneinfo dump (0: at boot), zones keyed {@code "nid name"} in order. */
+    Map<String, Zone> zoneinfoByNode(int n) {
         int at = -1;
         for (int i = 0, seen = 0; i < lines.size(); i++) {
             if (lines.get(i).equals("=== /proc/zoneinfo") && seen++ == n) {
@@ -94,7 +101,7 @@ final class RealBootLog {
                 if (name != null) {
                     zones.put(name, zone(name, f));
                 }
-                name = l.substring(l.indexOf("zone") + 4).strip();
+                name = l.substring(5, l.indexOf(',')) + " " + l.substring(l.indexOf("zone") + 4).strip();
                 f = new LinkedHashMap<>();
                 continue;
             }
@@ -118,8 +125,9 @@ final class RealBootLog {
         return zones;
     }
 
-    private static Zone zone(String name, Map<String, String> f) {
-        return new Zone(name, num(f, "min"), num(f, "low"), num(f, "high"), num(f, "spanned"), num(f, "present"),
+    private static Zone zone(String key, Map<String, String> f) {
+        int sp = key.indexOf(' ');
+        return new Zone(Integer.parseInt(key.substring(0, sp)), key.substring(sp + 1), num(f, "min"), num(f, "low"), num(f, "high"), num(f, "spanned"), num(f, "present"),
                 num(f, "managed"), num(f, "cma"), "        protection: " + f.get("protection"),
                 (int) num(f, "pcphigh"), (int) num(f, "pcpbatch"), (int) num(f, "threshold"));
     }
