@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmm.arena.layout.PageLayout;
 import dev.kmm.arena.list.ListHead;
 import dev.kmm.core.gfp.Gfp;
 import dev.kmm.core.page.PageFlags;

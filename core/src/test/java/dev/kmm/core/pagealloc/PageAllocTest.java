@@ -17,8 +17,6 @@ import dev.kmm.core.faultinject.FaultRandom;
 import dev.kmm.core.gfp.Gfp;
 import dev.kmm.core.page.PageFlags;
 import dev.kmm.core.page.PageRef;
-import dev.kmm.core.pagealloc.Machine.Range;
-import dev.kmm.core.pagealloc.Machine.ZoneSpec;
 import dev.kmm.core.trace.KmemEvent;
 import dev.kmm.core.trace.KmemListener;
 import dev.kmm.core.trace.KmemTrace;
