@@ -2,6 +2,7 @@ package dev.kmm.core.boot;
 
 import dev.kmm.arena.addr.Arch;
 import dev.kmm.core.arch.arm.ArmSetup;
+import dev.kmm.core.arch.arm64.Arm64Setup;
 import dev.kmm.core.arch.x86.X86Setup;
 import dev.kmm.core.percpu.PcpuFirstChunk;
 
@@ -57,12 +58,19 @@ public interface ArchSetup {
         return new long[] {start, Math.max(start, end)};
     }
 
+    /**
+     * The start of {@code free_initrd_mem()}: the generic version on an ARCH_KEEP_MEMBLOCK architecture (arm64)
+     * first gives the initrd's pages back to memblock; arm and x86_64 have their own versions without that.
+     */
+    default void beforeFreeInitrd(EarlyBoot boot, PhysRange initrd) {
+    }
+
     /** The port for {@code arch}. */
     static ArchSetup of(Arch arch) {
         return switch (arch) {
             case ARM -> new ArmSetup();
             case X86_64 -> new X86Setup();
-            case ARM64 -> throw new UnsupportedOperationException(arch + " boot is not ported yet");
+            case ARM64 -> new Arm64Setup();
         };
     }
 }

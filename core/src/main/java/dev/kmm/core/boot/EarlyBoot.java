@@ -405,8 +405,11 @@ public final class EarlyBoot implements AutoCloseable {
         return e820Table;
     }
 
-    /** Records that the architecture moved the initrd ({@code relocate_initrd()} on x86). */
-    public void initrdMoved(PhysRange moved) {
+    /**
+     * Records the initrd as the architecture reserved it itself (arm64's {@code arm64_memblock_init()}) or
+     * moved it (x86's {@code relocate_initrd()}).
+     */
+    public void initrd(PhysRange moved) {
         initrd = Objects.requireNonNull(moved, "moved");
     }
 
@@ -787,7 +790,7 @@ public final class EarlyBoot implements AutoCloseable {
         machine.dtb().ifPresent(d -> {
             dtAlloc(d.unflattenSize(), d.unflattenAlign());
             for (long a : d.aliasSizes()) {
-                dtAlloc(a, 4);
+                dtAlloc(a, config.bitsPerLong() / 8); // __alignof__(struct alias_prop)
             }
         });
     }

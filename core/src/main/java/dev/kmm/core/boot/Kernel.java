@@ -35,10 +35,11 @@ public final class Kernel implements AutoCloseable {
     private final Pagesets pagesets;
     private final PcpuFirstChunk.Result percpu;
     private final long[][] cmaPages;
+    private final dev.kmm.core.proc.Resource iomem;
     private ZoneTuning tuning;
 
     Kernel(Machine machine, EarlyBoot boot, Zonelists zonelists, PcpuFirstChunk.Result percpu, Pagesets pagesets,
-           ZoneTuning tuning, long[][] cmaPages) {
+           ZoneTuning tuning, long[][] cmaPages, dev.kmm.core.proc.Resource iomem) {
         this.machine = machine;
         this.boot = boot;
         this.structs = boot.structs();
@@ -47,6 +48,7 @@ public final class Kernel implements AutoCloseable {
         this.pagesets = pagesets;
         this.tuning = tuning;
         this.cmaPages = cmaPages;
+        this.iomem = iomem;
     }
 
     /**
@@ -181,6 +183,11 @@ public final class Kernel implements AutoCloseable {
      */
     public java.util.Optional<PhysRange> initrd() {
         return java.util.Optional.ofNullable(boot.initrd());
+    }
+
+    /** The iomem resource tree the boot built ({@code /proc/iomem}). */
+    public dev.kmm.core.proc.Resource iomemResource() {
+        return iomem;
     }
 
     /** x86's {@code e820_table} as setup_arch left it (empty on arm and arm64). */

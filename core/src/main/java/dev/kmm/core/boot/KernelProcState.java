@@ -104,17 +104,28 @@ final class KernelProcState implements MmState {
 
     @Override
     public Resource iomemResource() {
-        boolean arm = k.machine().arch() == Arch.ARM;
+        return k.iomemResource();
+    }
+
+    /**
+     * The iomem resource tree as the kernel builds it during boot: arm's and arm64's
+     * {@code request_standard_resources()} (arm64's "reserved" children are memblock's reserved regions as
+     * {@code reserve_memblock_reserved_regions()} finds them at arch_initcall, before the initrd is freed), or
+     * x86's image resources and {@code e820__reserve_resources()}/{@code _late()}.
+     */
+    static Resource iomemAtBoot(EarlyBoot b) {
+        Machine m = b.machine();
+        boolean arm = m.arch() == Arch.ARM;
         ResourceTree tree = ResourceTree.of("PCI mem", 0, arm ? 0xffff_ffffL : -1L);
-        dev.kmm.core.boot.KernelImage i = k.machine().image();
+        dev.kmm.core.boot.KernelImage i = m.image();
         KernelImage image = new KernelImage(i.textPhys(), i.phys(i.stext()), i.phys(i.etext()),
                 i.phys(i.startRodata()), i.phys(i.endRodata()), i.phys(i.initBegin()), i.phys(i.sdata()),
                 i.phys(i.edata()), i.phys(i.bssStart()), i.phys(i.bssStop()), i.phys(i.end()));
-        switch (k.machine().arch()) {
-            case ARM -> IomemSetup.armRequestStandardResources(tree, k.memblock(), image);
-            case ARM64 -> IomemSetup.arm64RequestStandardResources(tree, k.memblock(), image);
+        switch (m.arch()) {
+            case ARM -> IomemSetup.armRequestStandardResources(tree, b.memblock(), image);
+            case ARM64 -> IomemSetup.arm64RequestStandardResources(tree, b.memblock(), image);
             case X86_64 -> IomemSetup.x86ReserveResources(tree, dev.kmm.core.e820.E820Table.of(
-                    k.e820Table().stream().map(r -> new dev.kmm.core.e820.E820Entry(r.base(), r.size(),
+                    b.e820Table().stream().map(r -> new dev.kmm.core.e820.E820Entry(r.base(), r.size(),
                             switch (r.type()) {
                                 case RAM -> dev.kmm.core.e820.E820Type.E820_TYPE_RAM;
                                 case RESERVED -> dev.kmm.core.e820.E820Type.E820_TYPE_RESERVED;

@@ -21,13 +21,14 @@ public final class Machines {
 
     /** The names of the built-in machines. */
     public static List<String> names() {
-        return List.of("vexpress-a9", "pc-x86_64", "numa2-x86_64");
+        return List.of("vexpress-a9", "virt-arm64", "pc-x86_64", "numa2-x86_64");
     }
 
     /** The built-in machine called {@code name}. */
     public static Machine byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "vexpress-a9" -> vexpressA9();
+            case "virt-arm64" -> virtArm64();
             case "pc-x86_64" -> pcX86_64();
             case "numa2-x86_64" -> numa2X86_64();
             default -> throw new IllegalArgumentException("unknown machine '" + name + "'; built-in: "
@@ -67,6 +68,41 @@ public final class Machines {
                 .reserved(ReservedRegion.fixed("vram@4c000000", ReservedRegion.SHARED_DMA_POOL, 0x4c00_0000L,
                         8L << 20, true))
                 .image(KernelImage.vexpress(ram))
+                .build();
+    }
+
+    /**
+     * QEMU's virt board with four Cortex-A57 and 2 GiB of RAM at 0x40000000 ({@code qemu-system-aarch64 -M virt
+     * -cpu cortex-a57 -smp 4 -m 2G}), booted directly without firmware: arm64 {@code defconfig}
+     * ({@link KernelImage#arm64Defconfig}) with its Image at 0x40200000, a 4 MiB initrd at
+     * {@code loader_start + min(ram_size / 2, 128 MiB)} and QEMU's device tree (1 MiB as QEMU allocates it) at the
+     * next 2 MiB boundary after it. The tree unflattens into 43804 bytes and has no {@code /aliases}, no
+     * {@code /reserved-memory} and no NUMA properties (measured on a memblock=debug boot of that kernel).
+     */
+    public static Machine virtArm64() {
+        return virtArm64(2L << 30, 4);
+    }
+
+    /**
+     * {@link #virtArm64()} with {@code ramBytes} of RAM and {@code cpus} CPUs.
+     *
+     * @throws IllegalArgumentException for less than 64 MiB of RAM or fewer than one CPU
+     */
+    public static Machine virtArm64(long ramBytes, int cpus) {
+        if (ramBytes < (64L << 20) || (ramBytes & 0xfff) != 0) {
+            throw new IllegalArgumentException("RAM size " + ramBytes + " must be a page multiple of at least 64 MiB");
+        }
+        long ram = 0x4000_0000L;
+        long initrd = ram + Math.min(ramBytes / 2, 128L << 20);
+        long initrdSize = 4L << 20;
+        long dtb = (initrd + initrdSize + (2L << 20) - 1) & -(2L << 20);
+        return Machine.builder("virt-arm64", KernelConfig.defconfig(Arch.ARM64))
+                .ram(ram, ramBytes)
+                .cpus(cpus)
+                .bootArgs("console=ttyAMA0")
+                .initrd(initrd, initrdSize)
+                .dtb(new DeviceTreeBlob(new PhysRange(dtb, 1L << 20), 43804, 8, List.of()))
+                .image(KernelImage.arm64Defconfig(ram + (2L << 20)))
                 .build();
     }
 

@@ -59,12 +59,14 @@ final class StartKernel {
                     Sysctls.defaults(b.config().zoneTypes()), cpus(b), b.config().thpDefault(),
                     l -> b.log().printk(l.level(), l.text()));
             writeLimits(b.structs(), pagesets, tuning);
+            // The iomem resources (arm64's reserve_memblock_reserved_regions() is an arch_initcall).
+            dev.kmm.core.proc.Resource iomem = KernelProcState.iomemAtBoot(b);
 
             freeInitrdMem(b, arch);
             freeInitmem(b, arch);
             arch.markRodataRo(b);
             tuning = tuning.withZones(zoneSizes(b));
-            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma);
+            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma, iomem);
         } catch (RuntimeException | Error e) {
             b.close();
             throw e;
@@ -274,6 +276,7 @@ final class StartKernel {
         if (initrd == null) {
             return;
         }
+        arch.beforeFreeInitrd(b, initrd);
         long[] range = arch.freeInitrdRange(initrd);
         long pages = b.freeReservedArea(range[0], range[1]);
         if (pages != 0) {

@@ -31,7 +31,8 @@ final class RealBootLog {
             if (in == null) {
                 throw new IllegalArgumentException("no test resource boot/" + resource);
             }
-            return new RealBootLog(List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\r?\n")));
+            InputStream text = resource.endsWith(".gz") ? new java.util.zip.GZIPInputStream(in) : in;
+            return new RealBootLog(List.of(new String(text.readAllBytes(), StandardCharsets.UTF_8).split("\r?\n")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -397,7 +397,7 @@ public final class X86Setup implements ArchSetup {
         b.log().info(String.format("Move RAMDISK from [mem %#010x-%#010x] to [mem %#010x-%#010x]", r.base(),
                 r.base() + r.size() - 1, moved, moved + r.size() - 1));
         mb.memblockPhysFree(image, end - image);
-        b.initrdMoved(new PhysRange(moved, r.size()));
+        b.initrd(new PhysRange(moved, r.size()));
     }
 
     /**
