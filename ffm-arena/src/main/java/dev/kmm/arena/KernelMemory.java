@@ -117,6 +117,28 @@ public final class KernelMemory {
         throw new BadAddressException(va, len);
     }
 
+    /**
+     * The whole host segment of the region that holds {@code [va, va+len)}, without making a slice (nothing is
+     * allocated): a loop over a block of structures reads it at {@link #regionOffset}{@code (va)} plus its own
+     * offsets.
+     *
+     * @throws BadAddressException when the range is not inside one region
+     */
+    public MemorySegment regionSegment(long va, long len) {
+        for (Region r : regions) {
+            long off = va - r.vaStart();
+            if (Long.compareUnsigned(off, r.size()) < 0 && len >= 0 && len <= r.size() - off) {
+                return r.segment();
+            }
+        }
+        throw new BadAddressException(va, len);
+    }
+
+    /** The offset of {@code va} in its region's segment ({@link #regionSegment}). */
+    public long regionOffset(long va) {
+        return off(va);
+    }
+
     // Resolution: the segment and offset of va. Kept as two small methods so callers inline them.
     private MemorySegment seg(long va) {
         if (Long.compareUnsigned(va - va0, size0) < 0) {

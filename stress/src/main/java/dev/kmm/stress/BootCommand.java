@@ -27,7 +27,14 @@ import picocli.CommandLine.Model.CommandSpec;
             "",
             "Built-in machines: vexpress-a9 (the default: Cortex-A9 x4, 1 GiB at 0x60000000, VMSPLIT_3G, HIGHMEM).",
             "On arm the 'Virtual kernel memory layout:' block follows the 'Memory:' line, in the format of the last",
-            "kernel that printed it (5.0); 6.1 itself no longer prints it."})
+            "kernel that printed it (5.0); 6.1 itself no longer prints it.",
+            "",
+            "--dtb FILE or --dts FILE boots the machine a device tree describes:",
+            "its memory, reservations, CPUs, /chosen bootargs and initrd, with the",
+            "architecture its CPUs' compatible strings imply unless --arch names it,",
+            "and the blob where QEMU's arm loader puts it. --cpus, --mem, --bootargs",
+            "and --config override the tree. A tree kmm cannot boot yet (an",
+            "architecture not ported) is refused in one line with exit code 2."})
 final class BootCommand implements Callable<Integer> {
     /** The views --show knows, in the order they print. */
     static final List<String> VIEWS = List.of("zoneinfo", "buddyinfo", "pagetypeinfo", "meminfo", "vmstat", "iomem",
@@ -67,7 +74,7 @@ final class BootCommand implements Callable<Integer> {
         }
         Machine machine = machineOptions.machine();
         PrintWriter out = spec.commandLine().getOut();
-        try (Kernel k = Kernel.boot(machine)) {
+        try (Kernel k = boot(machine)) {
             if (!quiet) {
                 printBootLines(k, out);
             }
@@ -81,6 +88,18 @@ final class BootCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The booted kernel; an architecture whose boot is not ported is refused as bad input (exit 2). */
+    private static Kernel boot(Machine machine) {
+        try {
+            return Kernel.boot(machine);
+        } catch (UnsupportedOperationException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("not ported")) {
+                throw e;
+            }
+            throw new UsageException("cannot boot " + machine.name() + ": " + e.getMessage());
+        }
     }
 
     private static void printBootLines(Kernel k, PrintWriter out) {

@@ -157,6 +157,21 @@ public final class PerCpuAreas {
     }
 
     /**
+     * Marks the first {@code offset} bytes of every unit as taken by per-CPU variables that were placed by their
+     * own offsets (the static per-CPU section, early allocations made before these areas were handed out), and
+     * leaves those bytes as they are; later {@link #reserve}s start at or after {@code offset}. Boot-time API.
+     *
+     * @throws IllegalArgumentException if {@code offset} is negative or beyond the unit
+     */
+    public synchronized void reserveUpTo(long offset) {
+        if (offset < 0 || offset > unitSize) {
+            throw new IllegalArgumentException(String.format(
+                    "per-CPU offset 0x%x is outside the 0x%x-byte units", offset, unitSize));
+        }
+        reserved = Math.max(reserved, offset);
+    }
+
+    /**
      * {@code per_cpu_ptr(ptr, cpu)}: the VA of CPU {@code cpu}'s copy of the per-CPU variable {@code ptr}.
      *
      * @throws IllegalArgumentException if {@code cpu} has no unit or {@code ptr} lies outside a unit

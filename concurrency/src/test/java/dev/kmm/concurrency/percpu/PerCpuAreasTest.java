@@ -154,4 +154,18 @@ class PerCpuAreasTest {
         assertEquals("unit offset of CPU 1 is negative: -4096", assertThrows(IllegalArgumentException.class,
                 () -> new PerCpuAreas(mem, CHUNK, UNIT, new long[] {0, -UNIT})).getMessage());
     }
+
+    /** reserveUpTo keeps the bytes below the offset as they are and starts later reservations after it. */
+    @Test
+    void reserveUpToSkipsVariablesPlacedBeforehand() {
+        PerCpuAreas areas = new PerCpuAreas(mem, CHUNK, UNIT, 2);
+        mem.putLong(CHUNK + 0x100, 0x1234);
+        areas.reserveUpTo(0x108);
+        assertEquals(0x1234, mem.getLong(CHUNK + 0x100));
+        assertEquals(0x140, areas.reserve(16, 64));
+        areas.reserveUpTo(0x20); // never moves back
+        assertEquals(0x150, areas.reserve(8, 8));
+        assertThrows(IllegalArgumentException.class, () -> areas.reserveUpTo(UNIT + 1));
+        assertThrows(IllegalArgumentException.class, () -> areas.reserveUpTo(-1));
+    }
 }

@@ -430,15 +430,17 @@ public final class Buddy {
         }
         long checkAtFree = flagsLayout.pageFlagsCheckAtFree;
         long nr = 1L << order;
-        // the tails are read and written through the block's host memory: boot frees 16M of them
-        MemorySegment block = nr == 1 ? null : mem.slice(page, nr << 6);
-        for (long off = PageLayout.SIZE; off < nr << 6; off += PageLayout.SIZE) {
+        // the tails are read and written through the block's host memory (boot frees 16M of them), at their
+        // offsets in its region's segment: no slice is made, so the allocator's frees allocate nothing
+        MemorySegment block = nr == 1 ? null : mem.regionSegment(page, nr << 6);
+        long base = nr == 1 ? 0 : mem.regionOffset(page);
+        for (long off = base + PageLayout.SIZE; off < base + (nr << 6); off += PageLayout.SIZE) {
             // free_tail_pages_check clears a compound tail's mapping before the tail is checked
             long mapping = compound ? 0 : block.get(LONG, off + PageLayout.MAPPING);
             if (block.get(INT, off + PageLayout.MAPCOUNT) != -1 || (mapping | block.get(INT, off + PageLayout.REFCOUNT)
                     | block.get(LONG, off + PageLayout.MEMCG_DATA)
                     | (block.get(LONG, off + PageLayout.FLAGS) & checkAtFree)) != 0) {
-                long tail = page + off;
+                long tail = page + (off - base);
                 throw badPage(tail, badReason(tail, mapping, mem.getLong(tail + PageLayout.FLAGS), checkAtFree));
             }
         }
@@ -457,7 +459,7 @@ public final class Buddy {
             PageFlags.clearFlagNonAtomic(mem, second, PageFlags.PG_has_hwpoisoned);
         }
         long keep = ~flagsLayout.pageFlagsCheckAtPrep;
-        for (long off = PageLayout.SIZE; off < nr << 6; off += PageLayout.SIZE) {
+        for (long off = base + PageLayout.SIZE; off < base + (nr << 6); off += PageLayout.SIZE) {
             if (compound) {
                 block.set(LONG, off + PageLayout.MAPPING, 0L);
                 block.set(LONG, off + PageLayout.COMPOUND_HEAD, 0L); // clear_compound_head
@@ -514,5 +516,14 @@ public final class Buddy {
      */
     public void memblockFreePages(long page, long pfn, int order) {
         freePagesCore(page, order);
+    }
+
+    /**
+     * {@code bad_page(page, page_bad_reason(page, checkFlags))}: the report of a page found in a bad state, for the
+     * allocation side's checks.
+     */
+    BadPageException badPage(long page, long checkFlags) {
+        return badPage(page, badReason(page, Page.pageMapping(mem, page), mem.getLong(page + PageLayout.FLAGS),
+                checkFlags));
     }
 }

@@ -12,6 +12,8 @@ import java.util.Objects;
 public record PrintkLine(Level level, String text) {
     /** The {@code KERN_*} levels boot code prints at. */
     public enum Level {
+        /** {@code KERN_ALERT} ({@code pr_alert}), "1". */
+        ALERT(1),
         /** {@code KERN_CRIT} ({@code pr_crit}), "2". */
         CRIT(2),
         /** {@code KERN_ERR} ({@code pr_err}), "3". */
@@ -36,7 +38,7 @@ public record PrintkLine(Level level, String text) {
             return loglevel;
         }
 
-        /** The level of a numeric {@code KERN_*} value (2 to 7). */
+        /** The level of a numeric {@code KERN_*} value (1 to 7). */
         public static Level of(int loglevel) {
             for (Level l : values()) {
                 if (l.loglevel == loglevel) {
