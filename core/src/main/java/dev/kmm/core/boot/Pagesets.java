@@ -150,6 +150,19 @@ public final class Pagesets {
         }
     }
 
+    /**
+     * {@code refresh_zone_stat_thresholds()} first zeroes every node's per-CPU threshold, then raises each to
+     * the largest of its zones' thresholds ({@link #update}).
+     */
+    void zeroNodeThresholds(NodeStructs structs, int[] nids) {
+        for (int nid : nids) {
+            long nodestats = mem.getLong(structs.pgdat(nid) + layouts.pglistData().perCpuNodestats);
+            for (int cpu = 0; cpu < perCpuOffset.length; cpu++) {
+                mem.putByte(perCpuPtr(nodestats, cpu) + layouts.perCpuNodestat().statThreshold, (byte) 0);
+            }
+        }
+    }
+
     /** {@code __per_cpu_offset[cpu]}: the VA of CPU {@code cpu}'s unit. */
     public long perCpuOffset(int cpu) {
         return perCpuOffset[cpu];

@@ -312,6 +312,7 @@ final class StartKernel {
     }
 
     static void writeLimits(NodeStructs structs, Pagesets pagesets, ZoneTuning tuning) {
+        pagesets.zeroNodeThresholds(structs, tuning.limits().stream().mapToInt(l -> l.zone().nid()).distinct().toArray());
         for (var l : tuning.limits()) {
             structs.writeLimits(l, tuning.nodeTotalreservePages(l.zone().nid()));
             pagesets.update(structs, l);
