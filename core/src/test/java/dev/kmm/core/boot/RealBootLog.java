@@ -1,5 +1,8 @@
 package dev.kmm.core.boot;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -136,5 +139,31 @@ final class RealBootLog {
     private static long num(Map<String, String> f, String k) {
         String v = f.get(k);
         return v == null ? -1 : Long.parseLong(v);
+    }
+
+    /**
+     * Holds a booted kernel's zones against a real zoneinfo dump keyed "nid name": spans, present, managed,
+     * watermarks, protection, and for populated zones pcp high/batch and the stat threshold.
+     */
+    static void assertZoneinfoByNode(Map<String, Zone> real, Kernel k) {
+        List<ZoneInfo> zones = k.zones();
+        assertEquals(List.copyOf(real.keySet()), zones.stream().map(z -> z.nid() + " " + z.name()).toList());
+        for (ZoneInfo z : zones) {
+            Zone r = real.get(z.nid() + " " + z.name());
+            var w = z.limits().watermarks();
+            String what = "node " + z.nid() + " " + z.name() + ": ";
+            assertEquals(r.spanned(), z.spanned(), what + "spanned");
+            assertEquals(r.present(), z.present(), what + "present");
+            assertEquals(r.managed(), z.managed(), what + "managed");
+            assertEquals(r.min(), w.minWmarkPages(), what + "min");
+            assertEquals(r.low(), w.lowWmarkPages(), what + "low");
+            assertEquals(r.high(), w.highWmarkPages(), what + "high");
+            assertEquals(r.protection(), z.limits().protectionLine(), what + "protection");
+            if (z.populated()) {
+                assertEquals(r.pcpHigh(), z.limits().pcp().high(), what + "pcp high");
+                assertEquals(r.pcpBatch(), z.limits().pcp().batch(), what + "pcp batch");
+                assertEquals(r.threshold(), z.limits().statThreshold(), what + "vm stats threshold");
+            }
+        }
     }
 }

@@ -6,7 +6,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,7 +127,7 @@ class X86RealBootTest {
     void zoneinfoIsTheKernels(String machine) {
         RealBootLog real = RealBootLog.load(logOf(machine));
         try (Kernel k = Kernel.boot(qemuRun(machine))) {
-            assertZoneinfo(real.zoneinfoByNode(0), k);
+            RealBootLog.assertZoneinfoByNode(real.zoneinfoByNode(0), k);
             assertEquals(real.proc("/proc/sys/vm/min_free_kbytes"), k.sysctl("vm.min_free_kbytes"));
             assertEquals(real.proc("/proc/sys/vm/lowmem_reserve_ratio"), k.sysctl("vm.lowmem_reserve_ratio"));
             assertEquals(real.proc("/proc/sys/vm/watermark_scale_factor"), k.sysctl("vm.watermark_scale_factor"));
@@ -153,33 +152,11 @@ class X86RealBootTest {
                 k.sysctl(s);
             }
             k.sysctl("vm.min_free_kbytes", "8192");
-            assertZoneinfo(real.zoneinfoByNode(1), k);
+            RealBootLog.assertZoneinfoByNode(real.zoneinfoByNode(1), k);
             k.sysctl("vm.watermark_scale_factor", "200");
             k.sysctl("vm.lowmem_reserve_ratio", "128 64 0");
             k.sysctl("vm.percpu_pagelist_high_fraction", "8");
-            assertZoneinfo(real.zoneinfoByNode(2), k);
-        }
-    }
-
-    private static void assertZoneinfo(Map<String, RealBootLog.Zone> real, Kernel k) {
-        List<ZoneInfo> zones = k.zones();
-        assertEquals(List.copyOf(real.keySet()), zones.stream().map(z -> z.nid() + " " + z.name()).toList());
-        for (ZoneInfo z : zones) {
-            RealBootLog.Zone r = real.get(z.nid() + " " + z.name());
-            var w = z.limits().watermarks();
-            String what = "node " + z.nid() + " " + z.name() + ": ";
-            assertEquals(r.spanned(), z.spanned(), what + "spanned");
-            assertEquals(r.present(), z.present(), what + "present");
-            assertEquals(r.managed(), z.managed(), what + "managed");
-            assertEquals(r.min(), w.minWmarkPages(), what + "min");
-            assertEquals(r.low(), w.lowWmarkPages(), what + "low");
-            assertEquals(r.high(), w.highWmarkPages(), what + "high");
-            assertEquals(r.protection(), z.limits().protectionLine(), what + "protection");
-            if (z.populated()) {
-                assertEquals(r.pcpHigh(), z.limits().pcp().high(), what + "pcp high");
-                assertEquals(r.pcpBatch(), z.limits().pcp().batch(), what + "pcp batch");
-                assertEquals(r.threshold(), z.limits().statThreshold(), what + "vm stats threshold");
-            }
+            RealBootLog.assertZoneinfoByNode(real.zoneinfoByNode(2), k);
         }
     }
 }
