@@ -97,24 +97,32 @@ public final class KernelMemory {
 
     /** True when {@code [va, va+len)} lies inside one region. */
     public boolean isMapped(long va, long len) {
+        return regionOf(va, len) != null;
+    }
+
+    /** The region that holds all of {@code [va, va+len)}, or null. */
+    private Region regionOf(long va, long len) {
         for (Region r : regions) {
             long off = va - r.vaStart();
-            if (Long.compareUnsigned(off, r.size()) < 0 && len <= r.size() - off) {
-                return true;
+            if (Long.compareUnsigned(off, r.size()) < 0 && len >= 0 && len <= r.size() - off) {
+                return r;
             }
         }
-        return false;
+        return null;
+    }
+
+    private Region requireRegion(long va, long len) {
+        Region r = regionOf(va, len);
+        if (r == null) {
+            throw new BadAddressException(va, len);
+        }
+        return r;
     }
 
     /** The host memory behind {@code [va, va+len)}, which must lie inside one region. */
     public MemorySegment slice(long va, long len) {
-        for (Region r : regions) {
-            long off = va - r.vaStart();
-            if (Long.compareUnsigned(off, r.size()) < 0 && len >= 0 && len <= r.size() - off) {
-                return r.segment().asSlice(off, len);
-            }
-        }
-        throw new BadAddressException(va, len);
+        Region r = requireRegion(va, len);
+        return r.segment().asSlice(va - r.vaStart(), len);
     }
 
     /**
@@ -125,13 +133,7 @@ public final class KernelMemory {
      * @throws BadAddressException when the range is not inside one region
      */
     public MemorySegment regionSegment(long va, long len) {
-        for (Region r : regions) {
-            long off = va - r.vaStart();
-            if (Long.compareUnsigned(off, r.size()) < 0 && len >= 0 && len <= r.size() - off) {
-                return r.segment();
-            }
-        }
-        throw new BadAddressException(va, len);
+        return requireRegion(va, len).segment();
     }
 
     /** The offset of {@code va} in its region's segment ({@link #regionSegment}). */

@@ -106,9 +106,7 @@ public final class Pagesets {
     /** {@code per_cpu_pages_init()}: empty lists, no pages, the given high and batch. */
     private void perCpuPagesInit(long pcp, Watermarks.PcpLimits limits) {
         PerCpuPagesLayout l = layouts.perCpuPages();
-        for (long off = 0; off < l.size; off += 8) {
-            mem.putLong(pcp + off, 0);
-        }
+        mem.slice(pcp, l.size).fill((byte) 0);
         for (int pindex = 0; pindex < l.nrPcpLists; pindex++) {
             ListHead.init(mem, pcp + l.listOffset(pindex));
         }
@@ -122,10 +120,7 @@ public final class Pagesets {
     }
 
     private void zeroPerCpu(long ptr, long size, int cpu) {
-        long va = perCpuPtr(ptr, cpu);
-        for (long off = 0; off < size; off++) {
-            mem.putByte(va + off, (byte) 0);
-        }
+        mem.slice(perCpuPtr(ptr, cpu), size).fill((byte) 0);
     }
 
     /**
