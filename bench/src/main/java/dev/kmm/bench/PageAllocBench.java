@@ -1,17 +1,11 @@
 package dev.kmm.bench;
 
-import dev.kmm.arena.KernelMemory;
-import dev.kmm.arena.layout.KernelLayouts;
 import dev.kmm.concurrency.Cpu;
 import dev.kmm.concurrency.CpuContexts;
-import dev.kmm.concurrency.percpu.PerCpuAreas;
 import dev.kmm.core.boot.Kernel;
 import dev.kmm.core.boot.Machines;
-import dev.kmm.core.boot.ZoneInfo;
 import dev.kmm.core.gfp.Gfp;
 import dev.kmm.core.pagealloc.PageAlloc;
-import dev.kmm.core.pagealloc.PageFrames;
-import dev.kmm.core.percpu.PcpuFirstChunk;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 
@@ -68,22 +62,9 @@ public class PageAllocBench {
 
         @Setup
         public void setup() {
-            kernel = Kernel.boot(Machines.vexpressA9());
-            PcpuFirstChunk.Result pcpu = kernel.percpu();
-            int nrCpus = kernel.machine().cpus();
-            long[] offsets = new long[nrCpus];
-            for (int c = 0; c < nrCpus; c++) {
-                offsets[c] = pcpu.unitPhys(c) - pcpu.base();
-            }
-            KernelMemory mem = kernel.memory();
-            PerCpuAreas areas = new PerCpuAreas(mem, kernel.addressSpace().va(pcpu.base()), pcpu.ai().unitSize(),
-                    offsets);
-            areas.reserveUpTo(bootPerCpuEnd(kernel));
-            CpuContexts cpus = new CpuContexts(areas, CpuContexts.Mode.PARALLEL);
-            alloc = PageAlloc.builder(kernel.buddy(), kernel.layouts(), cpus, kernel.config().zoneTypes(),
-                    kernel.addressSpace(), PageFrames.of(kernel.ram())).adoptPagesets().build();
-            alloc.gfpAllowedMask().setSchedulerReady();
-            cpu = cpus.enter(0);
+            kernel = Kernel.boot(Machines.vexpressA9(), CpuContexts.Mode.PARALLEL);
+            alloc = kernel.pageAlloc();
+            cpu = kernel.cpus().enter(0);
         }
 
         @TearDown
@@ -101,21 +82,6 @@ public class PageAllocBench {
         public void bypassPcp() {
             alloc.pcp().zoneSetPagesetHighAndBatch(kernel.zone(0, "Normal").address(), 0, 1);
         }
-    }
-
-    /** The end of the per-cpu structures boot placed in the first chunk (pagesets, zone and node statistics). */
-    static long bootPerCpuEnd(Kernel k) {
-        KernelLayouts l = k.layouts();
-        KernelMemory mem = k.memory();
-        long end = 0;
-        for (ZoneInfo z : k.zones()) {
-            end = Math.max(end, mem.getLong(z.address() + l.zone().perCpuPageset) + l.perCpuPages().size);
-            end = Math.max(end, mem.getLong(z.address() + l.zone().perCpuZonestats) + l.perCpuZonestat().size);
-        }
-        for (int nid = 0; nid < k.nrNodes(); nid++) {
-            end = Math.max(end, mem.getLong(k.pgdat(nid) + l.pglistData().perCpuNodestats) + l.perCpuNodestat().size);
-        }
-        return end;
     }
 
     @Benchmark

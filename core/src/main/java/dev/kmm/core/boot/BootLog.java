@@ -14,6 +14,9 @@ import java.util.Objects;
  * the records whose level is below its log level ({@link #console(int)}). {@link #records()} also holds
  * the {@code pr_debug} messages, which a kernel built without DEBUG or dynamic debug compiles out and so
  * never prints at any log level; a {@code printk(KERN_DEBUG ...)} is printed at log level 8 and above.
+ *
+ * <p>The log outlives boot: the running allocator prints here too ({@code warn_alloc}, {@code bad_page}), from
+ * any CPU, so appending and reading are synchronized.
  */
 public final class BootLog implements MemblockLog {
     private final List<PrintkLine> records = new ArrayList<>();
@@ -21,7 +24,7 @@ public final class BootLog implements MemblockLog {
     private final BitSet prDebug = new BitSet();
 
     /** Appends one record. */
-    public void printk(PrintkLine.Level level, String text) {
+    public synchronized void printk(PrintkLine.Level level, String text) {
         records.add(new PrintkLine(Objects.requireNonNull(level, "level"), text));
     }
 
@@ -46,13 +49,13 @@ public final class BootLog implements MemblockLog {
     }
 
     /** {@code pr_debug}: kept in {@link #records()}, never on a console. */
-    public void debug(String text) {
+    public synchronized void debug(String text) {
         prDebug.set(records.size());
         printk(PrintkLine.Level.DEBUG, text);
     }
 
     /** Appends records made elsewhere (the zone formulas' logs, whose DEBUG records are {@code pr_debug}). */
-    public void addAll(Collection<PrintkLine> lines) {
+    public synchronized void addAll(Collection<PrintkLine> lines) {
         for (PrintkLine l : lines) {
             if (l.level() == PrintkLine.Level.DEBUG) {
                 debug(l.text());
@@ -68,7 +71,7 @@ public final class BootLog implements MemblockLog {
     }
 
     /** Every record, in order. */
-    public List<PrintkLine> records() {
+    public synchronized List<PrintkLine> records() {
         return List.copyOf(records);
     }
 
@@ -76,7 +79,7 @@ public final class BootLog implements MemblockLog {
      * The records a console with log level {@code loglevel} prints: those with a lower level number, but
      * no {@code pr_debug}.
      */
-    public List<PrintkLine> console(int loglevel) {
+    public synchronized List<PrintkLine> console(int loglevel) {
         List<PrintkLine> out = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
             if (!prDebug.get(i) && records.get(i).level().loglevel() < loglevel) {

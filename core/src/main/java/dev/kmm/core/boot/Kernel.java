@@ -4,14 +4,17 @@ import dev.kmm.arena.KernelMemory;
 import dev.kmm.arena.PhysicalMemory;
 import dev.kmm.arena.addr.KernelAddressSpace;
 import dev.kmm.arena.layout.KernelLayouts;
+import dev.kmm.concurrency.CpuContexts;
 import dev.kmm.core.memblock.Memblock;
 import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.FreeAreaInit;
+import dev.kmm.core.pagealloc.PageAlloc;
 import dev.kmm.core.pagealloc.PrintkLine;
 import dev.kmm.core.pagealloc.ZoneLimits;
 import dev.kmm.core.pagealloc.ZoneTuning;
 import dev.kmm.core.percpu.PcpuFirstChunk;
 import dev.kmm.core.proc.ProcFs;
+import dev.kmm.core.trace.KmemTrace;
 import dev.kmm.core.sparse.MemoryModel;
 
 import java.util.ArrayList;
@@ -24,8 +27,9 @@ import java.util.Objects;
  * simulated RAM, the nodes and zones in it at their kernel virtual addresses, the boot log, and the
  * zone limits, which the sysctls recompute ({@link #sysctl(String, String)}).
  *
- * <p>Not thread-safe: boot and sysctl writes run on one thread, as the kernel's boot CPU and a sysctl
- * writer holding its locks would. {@link #close()} releases the simulated RAM.
+ * <p>After boot the page allocator runs ({@link #pageAlloc()}) on the CPUs ({@link #cpus()}), from as many threads as
+ * the CPU mode allows. Sysctl writes and {@link #close()} are not thread-safe: make them while no CPU runs, as a
+ * sysctl writer holding the kernel's locks would. {@link #close()} releases the simulated RAM.
  */
 public final class Kernel implements AutoCloseable {
     private final Machine machine;
@@ -36,10 +40,14 @@ public final class Kernel implements AutoCloseable {
     private final PcpuFirstChunk.Result percpu;
     private final long[][] cmaPages;
     private final dev.kmm.core.proc.Resource iomem;
+    private final CpuContexts cpus;
+    private final PageAlloc pageAlloc;
+    private final KmemTrace trace;
     private ZoneTuning tuning;
 
     Kernel(Machine machine, EarlyBoot boot, Zonelists zonelists, PcpuFirstChunk.Result percpu, Pagesets pagesets,
-           ZoneTuning tuning, long[][] cmaPages, dev.kmm.core.proc.Resource iomem) {
+           ZoneTuning tuning, long[][] cmaPages, dev.kmm.core.proc.Resource iomem, CpuContexts cpus,
+           PageAlloc pageAlloc, KmemTrace trace) {
         this.machine = machine;
         this.boot = boot;
         this.structs = boot.structs();
@@ -49,6 +57,9 @@ public final class Kernel implements AutoCloseable {
         this.tuning = tuning;
         this.cmaPages = cmaPages;
         this.iomem = iomem;
+        this.cpus = cpus;
+        this.pageAlloc = pageAlloc;
+        this.trace = trace;
     }
 
     /**
@@ -59,7 +70,18 @@ public final class Kernel implements AutoCloseable {
      * @throws IllegalStateException    where the kernel would panic (an allocation memblock cannot satisfy)
      */
     public static Kernel boot(Machine machine) {
-        return StartKernel.startKernel(Objects.requireNonNull(machine, "machine"));
+        return boot(machine, CpuContexts.Mode.DETERMINISTIC);
+    }
+
+    /**
+     * Boots {@code machine} with its CPUs in {@code mode}: {@link CpuContexts.Mode#DETERMINISTIC} (the default),
+     * where the first thread to enter a CPU drives them all and the same calls give the same pages, or
+     * {@link CpuContexts.Mode#PARALLEL}, one thread per CPU.
+     *
+     * @see #boot(Machine)
+     */
+    public static Kernel boot(Machine machine, CpuContexts.Mode mode) {
+        return StartKernel.startKernel(Objects.requireNonNull(machine, "machine"), Objects.requireNonNull(mode, "mode"));
     }
 
     /** The machine that was booted. */
@@ -103,6 +125,27 @@ public final class Kernel implements AutoCloseable {
     /** The kernel's view of memory: kernel virtual addresses resolved to the simulated RAM and the memmap. */
     public KernelMemory memory() {
         return boot.memory();
+    }
+
+    /**
+     * The CPUs: a thread enters one ({@code cpus().enter(id)}, or {@code switchTo} in deterministic mode) before
+     * it calls the allocator.
+     */
+    public CpuContexts cpus() {
+        return cpus;
+    }
+
+    /**
+     * The page allocator, running on the zones, zonelists and per-CPU pagesets boot set up: {@code alloc_pages},
+     * {@code __free_pages} and the rest, called from inside a CPU context.
+     */
+    public PageAlloc pageAlloc() {
+        return pageAlloc;
+    }
+
+    /** The kmem tracepoints of this kernel: attach a listener to see its allocations and frees. */
+    public KmemTrace trace() {
+        return trace;
     }
 
     /** The buddy allocator: free lists, pageblock flags and zone counters in simulated RAM. */

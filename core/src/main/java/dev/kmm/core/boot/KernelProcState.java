@@ -11,7 +11,6 @@ import dev.kmm.core.proc.MmState;
 import dev.kmm.core.proc.ProcConfig;
 import dev.kmm.core.proc.Resource;
 import dev.kmm.core.proc.ResourceTree;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.IntStream;
 
@@ -20,9 +19,8 @@ import java.util.stream.IntStream;
  * straight from its memory, the rest (CPUs, per-CPU offsets, memory model, resources) from the kernel's
  * handles.
  *
- * <p>Not simulated yet, so reported as a kernel with nothing there would: the vm event counters
- * ({@code pgalloc_*}, {@code pgfree}, ...: 6.1 already counts the boot's frees in {@code pgfree}), swap,
- * vmalloc and the percpu allocator's page count.
+ * <p>Not simulated yet, so reported as a kernel with nothing there would: swap, vmalloc and the percpu
+ * allocator's page count. Of the vm events, the page allocator's ({@code pgalloc_*}, {@code pgfree}) count.
  */
 final class KernelProcState implements MmState {
     private final Kernel k;
@@ -79,7 +77,7 @@ final class KernelProcState implements MmState {
 
     @Override
     public void allVmEvents(long[] ret) {
-        Arrays.fill(ret, 0);
+        k.pageAlloc().vmstat().allVmEvents(ret);
     }
 
     @Override

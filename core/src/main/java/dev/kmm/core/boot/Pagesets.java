@@ -7,6 +7,7 @@ import dev.kmm.arena.layout.PerCpuPagesLayout;
 import dev.kmm.arena.layout.PerCpuZonestatLayout;
 import dev.kmm.arena.layout.ZoneLayout;
 import dev.kmm.arena.list.ListHead;
+import dev.kmm.concurrency.percpu.PerCpuAreas;
 import dev.kmm.core.pagealloc.FreeAreaInit;
 import dev.kmm.core.pagealloc.Watermarks;
 import dev.kmm.core.pagealloc.ZoneLimits;
@@ -20,9 +21,9 @@ import dev.kmm.core.percpu.PcpuFirstChunk;
  * watermark code later sets each CPU's {@code high}/{@code batch} ({@code pageset_update()}) and
  * {@code stat_threshold} ({@code refresh_zone_stat_thresholds()}).
  *
- * <p>Everything lives in the first chunk's units in simulated RAM: the boot copies at the start of the
- * static area, the dynamic allocations bump-allocated from the start of the dynamic area (kmm has no
- * dynamic percpu allocator, so the offsets, not the sizes, differ from the kernel's). Percpu pointers are
+ * <p>Everything lives in the first chunk's units in simulated RAM, placed through {@link PerCpuAreas}: the boot
+ * copies at the start of the static area, the dynamic allocations bump-allocated from the start of the dynamic
+ * area (kmm has no dynamic percpu allocator, so the offsets, not the sizes, differ from the kernel's). Percpu pointers are
  * zero-based, as on x86_64: the pointer is the offset inside a unit and {@code __per_cpu_offset[cpu]} is the
  * unit's VA. (On arm the kernel's pointers are {@code __per_cpu_start}-relative; only their numeric value
  * differs.)
@@ -49,21 +50,28 @@ public final class Pagesets {
      * {@code zone_pcp_init()} for every zone, then {@code setup_per_cpu_pageset()}: the populated zones and
      * every node get their per-CPU structures.
      */
-    static Pagesets setupPerCpuPageset(EarlyBoot b, NodeStructs structs, PcpuFirstChunk.Result pcpu, int nrCpus) {
+    static Pagesets setupPerCpuPageset(EarlyBoot b, NodeStructs structs, PcpuFirstChunk.Result pcpu,
+            PerCpuAreas areas) {
         KernelMemory mem = b.memory();
         KernelLayouts layouts = b.layouts();
+        int nrCpus = areas.nrCpus();
         long[] offsets = new long[nrCpus];
         for (int cpu = 0; cpu < nrCpus; cpu++) {
-            offsets[cpu] = b.addressSpace().va(pcpu.unitPhys(cpu));
+            offsets[cpu] = areas.perCpuOffset(cpu);
         }
         PerCpuPagesLayout pcpL = layouts.perCpuPages();
         PerCpuZonestatLayout zsL = layouts.perCpuZonestat();
         PerCpuNodestatLayout nsL = layouts.perCpuNodestat();
 
         // DEFINE_PER_CPU(struct per_cpu_pages, boot_pageset) and boot_zonestats: static per-CPU variables.
-        long bootPageset = 0;
-        long bootZonestats = align(bootPageset + pcpL.size, 8);
-        long next = pcpu.ai().staticSize() + pcpu.ai().reservedSize();
+        long bootPageset = areas.reserve(pcpL.size, CACHELINE);
+        long bootZonestats = areas.reserve(zsL.size, 8);
+        long staticEnd = pcpu.ai().staticSize() + pcpu.ai().reservedSize();
+        if (areas.reserved() > staticEnd) {
+            throw new IllegalStateException("percpu: boot_pageset and boot_zonestats do not fit in the "
+                    + staticEnd + " static and reserved bytes of the first chunk");
+        }
+        areas.reserveUpTo(staticEnd);
         Pagesets p = new Pagesets(mem, layouts, offsets, bootPageset, bootZonestats);
         for (int cpu = 0; cpu < nrCpus; cpu++) {
             p.perCpuPagesInit(p.perCpuPtr(bootPageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
@@ -76,9 +84,8 @@ public final class Pagesets {
                 long pageset = bootPageset;
                 long zonestats = bootZonestats;
                 if (zi.presentPages() != 0) { // for_each_populated_zone: setup_zone_pageset()
-                    pageset = align(next, CACHELINE);
-                    zonestats = align(pageset + pcpL.size, 8);
-                    next = zonestats + zsL.size;
+                    pageset = areas.reserve(pcpL.size, CACHELINE);
+                    zonestats = areas.reserve(zsL.size, 8);
                     for (int cpu = 0; cpu < nrCpus; cpu++) {
                         p.zeroPerCpu(zonestats, zsL.size, cpu);
                         p.perCpuPagesInit(p.perCpuPtr(pageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
@@ -87,18 +94,17 @@ public final class Pagesets {
                 mem.putLong(zone + z.perCpuPageset, pageset);
                 mem.putLong(zone + z.perCpuZonestats, zonestats);
             }
-            long nodestats = align(next, 8);
-            next = nodestats + nsL.size;
+            long nodestats = areas.reserve(nsL.size, 8);
             for (int cpu = 0; cpu < nrCpus; cpu++) {
                 p.zeroPerCpu(nodestats, nsL.size, cpu);
             }
             mem.putLong(structs.pgdat(node.nid()) + layouts.pglistData().perCpuNodestats, nodestats);
         }
-        long end = pcpu.ai().staticSize() + pcpu.ai().reservedSize() + pcpu.ai().dynSize();
-        if (next > end) {
+        long end = staticEnd + pcpu.ai().dynSize();
+        if (areas.reserved() > end) {
             throw new IllegalStateException(String.format(
                     "percpu: the pagesets need %d bytes of the first chunk's %d dynamic bytes",
-                    next - pcpu.ai().staticSize() - pcpu.ai().reservedSize(), pcpu.ai().dynSize()));
+                    areas.reserved() - staticEnd, pcpu.ai().dynSize()));
         }
         return p;
     }
@@ -173,7 +179,4 @@ public final class Pagesets {
         return perCpuOffset.length;
     }
 
-    private static long align(long v, long a) {
-        return (v + a - 1) & -a;
-    }
 }

@@ -1,13 +1,19 @@
 package dev.kmm.core.boot;
 
+import dev.kmm.concurrency.CpuContexts;
+import dev.kmm.concurrency.percpu.PerCpuAreas;
 import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.Cpus;
 import dev.kmm.core.pagealloc.FreeAreaInit;
+import dev.kmm.core.pagealloc.PageAlloc;
+import dev.kmm.core.pagealloc.PageFrames;
 import dev.kmm.core.pagealloc.Sysctls;
 import dev.kmm.core.pagealloc.ZoneSizes;
 import dev.kmm.core.pagealloc.ZoneTuning;
 import dev.kmm.core.pagealloc.ZoneTypes;
 import dev.kmm.core.percpu.PcpuFirstChunk;
+import dev.kmm.core.proc.VmstatText;
+import dev.kmm.core.trace.KmemTrace;
 
 import java.util.List;
 
@@ -32,13 +38,14 @@ final class StartKernel {
     private StartKernel() {
     }
 
-    static Kernel startKernel(Machine machine) {
+    static Kernel startKernel(Machine machine, CpuContexts.Mode mode) {
         EarlyBoot b = new EarlyBoot(machine);
         try {
             ArchSetup arch = ArchSetup.of(machine.arch());
             arch.setupArch(b);
             setupCommandLine(b);
             PcpuFirstChunk.Result pcpu = arch.setupPerCpuAreas(b);
+            PerCpuAreas areas = perCpuAreas(b, pcpu);
             Zonelists zonelists = buildAllZonelists(b);
             b.log().notice("Kernel command line: " + b.commandLine().text());
             setupLogBuf(b);
@@ -48,7 +55,7 @@ final class StartKernel {
             // mm_init(): mem_init() hands memblock's free pages to the buddy allocator.
             arch.memInit(b);
             memInitPrintInfo(b);
-            Pagesets pagesets = Pagesets.setupPerCpuPageset(b, b.structs(), pcpu, b.machine().cpus());
+            Pagesets pagesets = Pagesets.setupPerCpuPageset(b, b.structs(), pcpu, areas);
             arch.checkBugs(b);
 
             // core_initcall(cma_init_reserved_areas): each CMA area's pageblocks join its zone.
@@ -66,11 +73,66 @@ final class StartKernel {
             freeInitmem(b, arch);
             arch.markRodataRo(b);
             tuning = tuning.withZones(zoneSizes(b));
-            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma, iomem);
+            CpuContexts cpus = new CpuContexts(areas, mode, b.config().nrCpus());
+            KmemTrace trace = new KmemTrace();
+            PageAlloc alloc = pageAlloc(b, cpus, trace);
+            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma, iomem, cpus, alloc, trace);
         } catch (RuntimeException | Error e) {
             b.close();
             throw e;
         }
+    }
+
+    /**
+     * The first chunk's units as per-CPU areas: {@code __per_cpu_offset[cpu]} is the unit's VA and a unit holds
+     * the static, reserved and dynamic areas (the embedding allocator gave the rest of each unit back to memblock).
+     */
+    private static PerCpuAreas perCpuAreas(EarlyBoot b, PcpuFirstChunk.Result pcpu) {
+        int nrCpus = b.machine().cpus();
+        long[] offsets = new long[nrCpus];
+        for (int cpu = 0; cpu < nrCpus; cpu++) {
+            offsets[cpu] = pcpu.unitPhys(cpu) - pcpu.base();
+        }
+        long size = pcpu.ai().staticSize() + pcpu.ai().reservedSize() + pcpu.ai().dynSize();
+        return new PerCpuAreas(b.memory(), b.addressSpace().va(pcpu.base()), size, offsets);
+    }
+
+    /**
+     * The page allocator over what boot built, with {@code gfp_allowed_mask} opened as
+     * {@code kernel_init_freeable()} opens it. Its {@code vm_event_states} start with the boot's frees: 6.1's
+     * {@code __free_pages_ok()} (memblock_free_all) and {@code free_unref_page()} (CMA areas, the initrd, the
+     * init sections) count every page they free in {@code PGFREE}, all on the boot CPU.
+     */
+    private static PageAlloc pageAlloc(EarlyBoot b, CpuContexts cpus, KmemTrace trace) {
+        Machine m = b.machine();
+        int[] cpuToNode = new int[m.cpus()];
+        if (b.config().numa() && m.numa().isPresent() && !b.params().numaOff()) {
+            for (int c = 0; c < cpuToNode.length; c++) {
+                cpuToNode[c] = m.cpuNode(c);
+            }
+        }
+        VmstatText text = b.config().procConfig().vmstatText();
+        PageAlloc alloc = PageAlloc.builder(b.buddy(), b.layouts(), cpus, b.config().zoneTypes(), b.addressSpace(),
+                        PageFrames.of(b.ram()))
+                .adoptPagesets()
+                .printk(l -> b.log().printk(l.level(), l.text()))
+                .trace(trace)
+                .nrVmEventItems(text.vmEventItems().size())
+                .cpuToNode(cpuToNode)
+                .build();
+        if (alloc.vmstat().pgfree() != text.vmEventIndex("PGFREE")) {
+            throw new IllegalStateException("vm_event_item numbering: PGFREE is " + text.vmEventIndex("PGFREE")
+                    + " in /proc/vmstat but " + alloc.vmstat().pgfree() + " in the allocator");
+        }
+        alloc.gfpAllowedMask().setSchedulerReady();
+        long freed = 0;
+        for (var n : b.zones().nodes()) {
+            for (var z : n.zones()) {
+                freed += b.structs().managedPages(n.nid(), z.zoneType());
+            }
+        }
+        alloc.vmstat().addVmEvent(0, alloc.vmstat().pgfree(), freed);
+        return alloc;
     }
 
     /** Every zone's sizes with its managed pages as they are now in the zone structures. */

@@ -182,6 +182,16 @@ public final class Vmstat {
         mem.putLong(va, mem.getLong(va) + delta);
     }
 
+    /**
+     * Adds {@code delta} to CPU {@code cpu}'s count of {@code item} from outside its context: for boot, which
+     * counts on the boot CPU before any thread has entered it.
+     */
+    public void addVmEvent(int cpu, int item, long delta) {
+        long va = cpus.perCpuPtr(events, Objects.checkIndex(cpu, cpus.nrCpuIds())) + (long) Objects.checkIndex(item,
+                nrVmEventItems) * Long.BYTES;
+        mem.putLong(va, mem.getLong(va) + delta);
+    }
+
     /** {@code __count_zid_vm_events(PGALLOC, zid, delta)}. */
     public void countPgalloc(Cpu cpu, int zid, long delta) {
         countVmEvents(cpu, PGALLOC_FIRST + zid, delta);

@@ -21,57 +21,18 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/**
- * The page allocator on the booted Versatile Express kernel: its free lists, zonelists, per-cpu pagesets (adopted)
- * and CMA area. The CPU contexts are laid over the first per-cpu chunk, after what boot placed there.
- */
+/** The page allocator of a booted kernel: its free lists, zonelists, per-cpu pagesets, CMA area and counters. */
 class BootedPageAllocTest {
-    private record Booted(PageAlloc alloc, CpuContexts cpus) {
-    }
-
-    private static Booted allocator(Kernel k) {
-        PcpuFirstChunk.Result pcpu = k.percpu();
-        int nrCpus = k.machine().cpus();
-        long[] offsets = new long[nrCpus];
-        for (int cpu = 0; cpu < nrCpus; cpu++) {
-            offsets[cpu] = pcpu.unitPhys(cpu) - pcpu.base();
-        }
-        KernelMemory mem = k.memory();
-        PerCpuAreas areas = new PerCpuAreas(mem, k.addressSpace().va(pcpu.base()), pcpu.ai().unitSize(), offsets);
-        areas.reserveUpTo(bootPerCpuEnd(k));
-        CpuContexts cpus = new CpuContexts(areas, CpuContexts.Mode.DETERMINISTIC);
-        PageAlloc alloc = PageAlloc.builder(k.buddy(), k.layouts(), cpus, k.config().zoneTypes(), k.addressSpace(),
-                PageFrames.of(k.ram())).adoptPagesets().build();
-        alloc.gfpAllowedMask().setSchedulerReady();
-        return new Booted(alloc, cpus);
-    }
-
-    /** The end of the per-cpu structures boot placed: the zones' pagesets and statistics, the nodes' statistics. */
-    private static long bootPerCpuEnd(Kernel k) {
-        KernelLayouts l = k.layouts();
-        KernelMemory mem = k.memory();
-        long end = 0;
-        for (ZoneInfo z : k.zones()) {
-            end = Math.max(end, mem.getLong(z.address() + l.zone().perCpuPageset) + l.perCpuPages().size);
-            end = Math.max(end, mem.getLong(z.address() + l.zone().perCpuZonestats) + l.perCpuZonestat().size);
-        }
-        for (int nid = 0; nid < k.nrNodes(); nid++) {
-            end = Math.max(end, mem.getLong(k.pgdat(nid) + l.pglistData().perCpuNodestats) + l.perCpuNodestat().size);
-        }
-        return end;
-    }
-
     @Test
     void vexpressAllocatesFromItsZonesAndCmaAndEndsClean() {
         try (Kernel k = Kernel.boot(Machines.vexpressA9())) {
-            Booted booted = allocator(k);
-            PageAlloc alloc = booted.alloc();
+            PageAlloc alloc = k.pageAlloc();
             Buddy buddy = k.buddy();
             long normal = k.zone(0, "Normal").address();
             long highmem = k.zone(0, "HighMem").address();
             long[] managed = {buddy.zonePageState(normal, Buddy.NR_FREE_PAGES),
                 buddy.zonePageState(highmem, Buddy.NR_FREE_PAGES)};
-            try (Cpu cpu = booted.cpus().enter(0)) {
+            try (Cpu cpu = k.cpus().enter(0)) {
                 long kernelPage = alloc.allocPages(Gfp.GFP_KERNEL, 0);
                 assertEquals(normal, buddy.pageZone(kernelPage));
                 long user = alloc.allocPages(Gfp.GFP_HIGHUSER_MOVABLE | Gfp.__GFP_ZERO, 0);
@@ -127,5 +88,54 @@ class BootedPageAllocTest {
                 assertEquals(managed[1], buddy.zonePageState(highmem, Buddy.NR_FREE_PAGES));
             }
         }
+    }
+
+    /** 6.1 counts the boot's frees in pgfree; allocations count pgalloc_<zone>, frees pgfree, in /proc/vmstat. */
+    @Test
+    void vmstatCountsTheBootFreesThenTheAllocators() {
+        try (Kernel k = Kernel.boot(Machines.pcX86_64(1L << 30, 2))) {
+            assertEquals(k.totalramPages(), vmstat(k, "pgfree"), "the boot freed every managed page once");
+            assertEquals(0, vmstat(k, "pgalloc_normal") + vmstat(k, "pgalloc_dma32"));
+            PageAlloc alloc = k.pageAlloc();
+            long[] pages = new long[100];
+            try (Cpu cpu = k.cpus().enter(1)) {
+                for (int i = 0; i < pages.length; i++) {
+                    pages[i] = alloc.allocPages(Gfp.GFP_KERNEL, 2);
+                }
+                assertEquals(400, vmstat(k, "pgalloc_dma32") + vmstat(k, "pgalloc_normal"));
+                for (long p : pages) {
+                    alloc.__freePages(p, 2);
+                }
+            }
+            assertEquals(k.totalramPages() + 400, vmstat(k, "pgfree"));
+        }
+    }
+
+    /** A failed allocation's warn_alloc lines go to the kernel log, as they would to dmesg. */
+    @Test
+    void warnAllocPrintsToTheKernelLog() {
+        try (Kernel k = Kernel.boot(Machines.vexpressA9())) {
+            int before = k.dmesg().size();
+            int got = 0;
+            try (Cpu cpu = k.cpus().enter(0)) {
+                while (k.pageAlloc().allocPages(cpu, Gfp.GFP_KERNEL | Gfp.__GFP_NORETRY, 10) != 0) {
+                    got++;
+                }
+            }
+            assertTrue(got > 0 && got < 1024, "lowmem runs out of 4 MiB blocks: " + got);
+            List<String> after = k.dmesg().subList(before, k.dmesg().size());
+            assertTrue(after.stream().anyMatch(l -> l.contains("page allocation failure: order:10, mode:0x")
+                    && l.contains("(GFP_KERNEL|__GFP_NORETRY)")), String.join("\n", after));
+        }
+    }
+
+    private static long vmstat(Kernel k, String name) {
+        for (String line : k.proc("/proc/vmstat").split("\n")) {
+            String[] f = line.split(" ");
+            if (f[0].equals(name)) {
+                return Long.parseLong(f[1]);
+            }
+        }
+        throw new AssertionError("no " + name + " in /proc/vmstat");
     }
 }
