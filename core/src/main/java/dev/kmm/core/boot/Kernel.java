@@ -9,6 +9,7 @@ import dev.kmm.core.memblock.Memblock;
 import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.FreeAreaInit;
 import dev.kmm.core.pagealloc.PageAlloc;
+import dev.kmm.core.pagealloc.PcpVerify;
 import dev.kmm.core.pagealloc.PrintkLine;
 import dev.kmm.core.pagealloc.ZoneLimits;
 import dev.kmm.core.pagealloc.ZoneTuning;
@@ -146,6 +147,24 @@ public final class Kernel implements AutoCloseable {
     /** The kmem tracepoints of this kernel: attach a listener to see its allocations and frees. */
     public KmemTrace trace() {
         return trace;
+    }
+
+    /**
+     * Checks every zone without changing anything: the per-CPU pagesets and the buddy free lists, every page's
+     * state, the free-list counts against {@code nr_free}, unmerged buddy pairs, pageblock types, and the free-page
+     * counters (with the CPUs' pending deltas) against the walk ({@link PcpVerify#verifyAll}). Call it while no CPU
+     * runs the allocator.
+     *
+     * @return the problems found, each a sentence naming the node, zone and page; empty when all is consistent
+     */
+    public List<String> verify() {
+        List<String> out = new ArrayList<>();
+        for (ZoneInfo z : zones()) {
+            if (z.populated()) {
+                out.addAll(PcpVerify.verifyAll(pageAlloc, z.address()));
+            }
+        }
+        return out;
     }
 
     /** The buddy allocator: free lists, pageblock flags and zone counters in simulated RAM. */

@@ -30,8 +30,9 @@ import java.util.List;
  *     PageBuddy only at the block's head), reserved, or allocated (references, or a compound tail page).</li>
  * </ul>
  *
- * <p>Pages held on per-cpu lists and tail pages of non-compound high-order allocations (both have refcount 0 and
- * are not PageBuddy) are not modelled yet and would be reported as in no state.
+ * <p>Pages on per-cpu lists are in no state for this check alone; {@link PcpVerify#verifyAll} checks both together.
+ * Tail pages of non-compound high-order allocations (refcount 0, not PageBuddy, like a page in no state) are not
+ * told apart yet and are reported as in no state.
  */
 public final class BuddyVerify {
     /** At most this many violations are listed; the rest are counted in a last line. */
@@ -49,9 +50,15 @@ public final class BuddyVerify {
     private final long endPfn;
     private final String where;
     private final List<String> violations = new ArrayList<>();
+    /** Pages on per-cpu lists ({@code pfn - startPfn}): free to the allocator, but not in the buddy lists. */
+    private final BitSet onPcp;
+    /** The zone counter an item reads. */
+    private final java.util.function.IntToLongFunction zoneStat;
     private int dropped;
 
-    private BuddyVerify(Buddy buddy, long zone) {
+    private BuddyVerify(Buddy buddy, long zone, BitSet onPcp, java.util.function.IntToLongFunction zoneStat) {
+        this.onPcp = onPcp;
+        this.zoneStat = zoneStat;
         this.buddy = buddy;
         this.mem = buddy.mem();
         this.model = buddy.model();
@@ -70,7 +77,15 @@ public final class BuddyVerify {
      *         zone is consistent
      */
     public static List<String> verifyZone(Buddy buddy, long zone) {
-        BuddyVerify v = new BuddyVerify(buddy, zone);
+        return verifyZone(buddy, zone, new BitSet(), item -> buddy.zonePageState(zone, item));
+    }
+
+    /**
+     * Checks one zone whose per-cpu lists hold the pages in {@code onPcp} (by {@code pfn - zone_start_pfn}),
+     * reading the zone counters through {@code zoneStat}.
+     */
+    static List<String> verifyZone(Buddy buddy, long zone, BitSet onPcp, java.util.function.IntToLongFunction zoneStat) {
+        BuddyVerify v = new BuddyVerify(buddy, zone, onPcp, zoneStat);
         v.run();
         if (v.dropped > 0) {
             v.violations.add(v.where + ": ... and " + v.dropped + " more violations");
@@ -139,13 +154,13 @@ public final class BuddyVerify {
                 report(String.format("free_area[%d].nr_free is %d but its lists hold %d blocks", order, nrFree, blocks));
             }
         }
-        long nrFreePages = buddy.zonePageState(zone, Buddy.NR_FREE_PAGES);
+        long nrFreePages = zoneStat.applyAsLong(Buddy.NR_FREE_PAGES);
         if (nrFreePages != freeCounted) {
             report(String.format("NR_FREE_PAGES is %d but the free lists (isolated ones excepted) hold %d pages",
                     nrFreePages, freeCounted));
         }
         if (buddy.migrateCma() >= 0) {
-            long nrFreeCma = buddy.zonePageState(zone, buddy.zoneLayout().nrVmZoneStatItems - 1);
+            long nrFreeCma = zoneStat.applyAsLong(buddy.zoneLayout().nrVmZoneStatItems - 1);
             if (nrFreeCma != freeCma) {
                 report(String.format("NR_FREE_CMA_PAGES is %d but the CMA lists hold %d pages", nrFreeCma, freeCma));
             }
@@ -219,6 +234,11 @@ public final class BuddyVerify {
             report(String.format("%s (order %d) overlaps another free block at pfn 0x%x", what, order, startPfn + overlap));
             return;
         }
+        int onPcpToo = onPcp.nextSetBit(from);
+        if (onPcpToo >= 0 && onPcpToo < to) {
+            report(String.format("%s (order %d) holds pfn 0x%x, which is on a per-cpu list too", what, order,
+                    startPfn + onPcpToo));
+        }
         covered.set(from, to);
         headOrder[from] = (byte) (order + 1);
     }
@@ -279,6 +299,9 @@ public final class BuddyVerify {
     }
 
     private void checkPageState(long pfn, boolean free, boolean head) {
+        if (!free && onPcp.get((int) (pfn - startPfn))) {
+            return; // PcpVerify checked it
+        }
         long page = model.pfnToPage(pfn);
         long flags = mem.getLong(page + PageLayout.FLAGS);
         boolean reserved = PageFlags.testBit(flags, PageFlags.PG_reserved);

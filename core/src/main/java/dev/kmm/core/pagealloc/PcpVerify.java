@@ -8,6 +8,7 @@ import dev.kmm.core.page.Page;
 import dev.kmm.core.page.PageRef;
 import dev.kmm.core.page.PageType;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,8 +20,8 @@ import java.util.Set;
  * PageBuddy) with a valid migrate type in {@code page->index}; no block is on two lists; pages waiting on a
  * remote-free llist look the same, with their order in {@code page->private}.
  *
- * <p>Run it on a quiescent machine. {@link BuddyVerify} counts pcp pages as in no state, so drain the pcp lists
- * ({@link PageAlloc#drainAllPages}) before running it.
+ * <p>Run it on a quiescent machine. {@link #verifyAll} checks the pagesets and the buddy state together, counting
+ * the pcp pages as a state of their own.
  */
 public final class PcpVerify {
     private final Buddy buddy;
@@ -29,6 +30,8 @@ public final class PcpVerify {
     private final long zone;
     private final List<String> violations = new ArrayList<>();
     private final Set<Long> seen = new HashSet<>();
+    /** The pages on the zone's pcp lists and remote-free llists, by {@code pfn - zone_start_pfn}. */
+    private final BitSet held = new BitSet();
 
     private PcpVerify(PageAlloc alloc, long zone) {
         this.buddy = alloc.buddy();
@@ -46,6 +49,22 @@ public final class PcpVerify {
         PcpVerify v = new PcpVerify(alloc, zone);
         v.run();
         return List.copyOf(v.violations);
+    }
+
+    /**
+     * Checks the whole of {@code zone} without changing it: every CPU's pageset as {@link #verifyZone} does, then
+     * the buddy state as {@link BuddyVerify} does, with the pages on pcp lists counted as held there (not as pages
+     * in no state) and the zone counters read with every CPU's pending vmstat delta added.
+     *
+     * @return the violations of both checks; empty when the zone is consistent
+     */
+    public static List<String> verifyAll(PageAlloc alloc, long zone) {
+        PcpVerify v = new PcpVerify(alloc, zone);
+        v.run();
+        List<String> out = new ArrayList<>(v.violations);
+        out.addAll(BuddyVerify.verifyZone(alloc.buddy(), zone, v.held,
+                item -> alloc.vmstat().zonePageStateSnapshot(zone, item)));
+        return List.copyOf(out);
     }
 
     private void run() {
@@ -106,6 +125,8 @@ public final class PcpVerify {
         if (!seen.add(pfn)) {
             violations.add(what + " is on more than one list");
         }
+        int from = (int) (pfn - buddy.zoneStartPfn(zone));
+        held.set(from, from + (1 << order));
         if (PageRef.pageRefCount(mem, page) != 0 || mem.getInt(page + PageLayout.MAPCOUNT) != -1
                 || PageType.pageBuddy(mem, page)) {
             violations.add(String.format("%s is not a free pcp page: refcount %d, mapcount/type 0x%08x", what,
