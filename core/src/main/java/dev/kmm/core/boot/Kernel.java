@@ -34,12 +34,11 @@ public final class Kernel implements AutoCloseable {
     private final Zonelists zonelists;
     private final Pagesets pagesets;
     private final PcpuFirstChunk.Result percpu;
-    private final long[][] cmaPages;
     private final dev.kmm.core.proc.Resource iomem;
     private ZoneTuning tuning;
 
     Kernel(Machine machine, EarlyBoot boot, Zonelists zonelists, PcpuFirstChunk.Result percpu, Pagesets pagesets,
-           ZoneTuning tuning, long[][] cmaPages, dev.kmm.core.proc.Resource iomem) {
+           ZoneTuning tuning, dev.kmm.core.proc.Resource iomem) {
         this.machine = machine;
         this.boot = boot;
         this.structs = boot.structs();
@@ -47,7 +46,6 @@ public final class Kernel implements AutoCloseable {
         this.percpu = percpu;
         this.pagesets = pagesets;
         this.tuning = tuning;
-        this.cmaPages = cmaPages;
         this.iomem = iomem;
     }
 
@@ -238,8 +236,8 @@ public final class Kernel implements AutoCloseable {
             for (FreeAreaInit.ZoneInit z : n.zones()) {
                 long va = structs.zone(n.nid(), z.zoneType());
                 out.add(new ZoneInfo(n.nid(), z.zoneType(), z.name(), z.zoneStartPfn(), z.spannedPages(),
-                        z.presentPages(), structs.managedPages(n.nid(), z.zoneType()), cmaPages[n.nid()][z.zoneType()],
-                        limits.get(k++), va));
+                        z.presentPages(), structs.managedPages(n.nid(), z.zoneType()),
+                        structs.cmaPages(n.nid(), z.zoneType()), limits.get(k++), va));
             }
         }
         return out;

@@ -52,7 +52,7 @@ final class StartKernel {
             arch.checkBugs(b);
 
             // core_initcall(cma_init_reserved_areas): each CMA area's pageblocks join its zone.
-            long[][] cma = b.cmaInitReservedAreas();
+            b.cmaInitReservedAreas();
 
             // postcore_initcall(init_per_zone_wmark_min), then subsys_initcall(hugepage_init).
             ZoneTuning tuning = ZoneTuning.boot(b.pageAllocConfig(), zoneSizes(b),
@@ -66,7 +66,7 @@ final class StartKernel {
             freeInitmem(b, arch);
             arch.markRodataRo(b);
             tuning = tuning.withZones(zoneSizes(b));
-            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma, iomem);
+            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, iomem);
         } catch (RuntimeException | Error e) {
             b.close();
             throw e;
