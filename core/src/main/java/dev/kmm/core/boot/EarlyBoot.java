@@ -841,14 +841,12 @@ public final class EarlyBoot implements AutoCloseable {
 
     /**
      * {@code cma_init_reserved_areas()} (core_initcall): an area whose pages lie in one zone becomes MIGRATE_CMA
-     * pageblocks freed to the buddy allocator ({@code init_cma_reserved_pageblock}); one that straddles zones is
-     * freed as ordinary pages.
-     *
-     * @return {@code cma_pages} per node and zone
+     * pageblocks freed to the buddy allocator, each counted in its zone's {@code cma_pages}
+     * ({@code init_cma_reserved_pageblock}); one that straddles zones is freed as ordinary pages.
      */
-    public long[][] cmaInitReservedAreas() {
-        long[][] cma = new long[zones.nodes().size()][pageAllocConfig.zoneTypes().maxNrZones()];
+    public void cmaInitReservedAreas() {
         long pageblock = pageAllocConfig.pageblockNrPages();
+        long cmaPages = layouts.zone().cmaPages;
         for (CmaArea a : cmaAreas) {
             long first = a.base() >>> PAGE_SHIFT;
             long last = (a.base() + a.size()) >>> PAGE_SHIFT;
@@ -858,13 +856,12 @@ public final class EarlyBoot implements AutoCloseable {
                     long page = model.pfnToPage(pfn);
                     buddy.pageblockFlags().setPageblockMigratetype(page, buddy.migrateCma());
                     buddy.freePagesCore(page, pageAllocConfig.pageblockOrder());
+                    memory.putLong(zone + cmaPages, memory.getLong(zone + cmaPages) + pageblock);
                 }
-                cma[buddy.zoneToNid(zone)][buddy.zoneIdx(zone)] += last - first;
             } else {
                 freeReservedArea(a.base(), a.base() + a.size());
             }
         }
-        return cma;
     }
 
     /** Releases the simulated RAM and the memmap storage. */

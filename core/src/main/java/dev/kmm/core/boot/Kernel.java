@@ -39,7 +39,6 @@ public final class Kernel implements AutoCloseable {
     private final Zonelists zonelists;
     private final Pagesets pagesets;
     private final PcpuFirstChunk.Result percpu;
-    private final long[][] cmaPages;
     private final dev.kmm.core.proc.Resource iomem;
     private final CpuContexts cpus;
     private final PageAlloc pageAlloc;
@@ -47,7 +46,7 @@ public final class Kernel implements AutoCloseable {
     private ZoneTuning tuning;
 
     Kernel(Machine machine, EarlyBoot boot, Zonelists zonelists, PcpuFirstChunk.Result percpu, Pagesets pagesets,
-           ZoneTuning tuning, long[][] cmaPages, dev.kmm.core.proc.Resource iomem, CpuContexts cpus,
+           ZoneTuning tuning, dev.kmm.core.proc.Resource iomem, CpuContexts cpus,
            PageAlloc pageAlloc, KmemTrace trace) {
         this.machine = machine;
         this.boot = boot;
@@ -56,7 +55,6 @@ public final class Kernel implements AutoCloseable {
         this.percpu = percpu;
         this.pagesets = pagesets;
         this.tuning = tuning;
-        this.cmaPages = cmaPages;
         this.iomem = iomem;
         this.cpus = cpus;
         this.pageAlloc = pageAlloc;
@@ -300,8 +298,8 @@ public final class Kernel implements AutoCloseable {
             for (FreeAreaInit.ZoneInit z : n.zones()) {
                 long va = structs.zone(n.nid(), z.zoneType());
                 out.add(new ZoneInfo(n.nid(), z.zoneType(), z.name(), z.zoneStartPfn(), z.spannedPages(),
-                        z.presentPages(), structs.managedPages(n.nid(), z.zoneType()), cmaPages[n.nid()][z.zoneType()],
-                        limits.get(k++), va));
+                        z.presentPages(), structs.managedPages(n.nid(), z.zoneType()),
+                        structs.cmaPages(n.nid(), z.zoneType()), limits.get(k++), va));
             }
         }
         return out;

@@ -127,6 +127,12 @@ final class NodeStructs {
         return mem.getLong(zone(nid, zoneIdx) + layouts.zone().managedPages);
     }
 
+    /** {@code zone_cma_pages()}: {@code zone->cma_pages}, 0 without CONFIG_CMA. */
+    long cmaPages(int nid, int zoneIdx) {
+        long off = layouts.zone().cmaPages;
+        return off < 0 ? 0 : mem.getLong(zone(nid, zoneIdx) + off);
+    }
+
     /**
      * The zone limits: {@code _watermark[]}, {@code watermark_boost}, {@code lowmem_reserve[]},
      * {@code pageset_high}/{@code pageset_batch}, {@code percpu_drift_mark}; and the node's

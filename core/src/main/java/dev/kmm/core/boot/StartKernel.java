@@ -59,7 +59,7 @@ final class StartKernel {
             arch.checkBugs(b);
 
             // core_initcall(cma_init_reserved_areas): each CMA area's pageblocks join its zone.
-            long[][] cma = b.cmaInitReservedAreas();
+            b.cmaInitReservedAreas();
 
             // postcore_initcall(init_per_zone_wmark_min), then subsys_initcall(hugepage_init).
             ZoneTuning tuning = ZoneTuning.boot(b.pageAllocConfig(), zoneSizes(b),
@@ -76,7 +76,7 @@ final class StartKernel {
             CpuContexts cpus = new CpuContexts(areas, mode, b.config().nrCpus());
             KmemTrace trace = new KmemTrace();
             PageAlloc alloc = pageAlloc(b, cpus, trace);
-            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, cma, iomem, cpus, alloc, trace);
+            return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, iomem, cpus, alloc, trace);
         } catch (RuntimeException | Error e) {
             b.close();
             throw e;

@@ -12,7 +12,7 @@ import dev.kmm.core.pagealloc.ZoneLimits;
  * @param spanned      {@code spanned_pages}
  * @param present      {@code present_pages}
  * @param managed      {@code zone_managed_pages()} now
- * @param cmaPages     {@code cma_pages}: pages of CMA areas in the zone
+ * @param cmaPages     {@code zone_cma_pages()}: pages of the CMA areas activated in the zone, 0 without CONFIG_CMA
  * @param limits       the watermarks, protection, pcp high/batch, vmstat threshold and drift mark; its
  *                     {@code zone().managed()} is what they were last computed from
  * @param address      the kernel virtual address of the {@code struct zone}

@@ -95,7 +95,7 @@ public final class Buddy {
         this.nodeData = nodeData.clone();
         // enum migratetype: ..., HIGHATOMIC, [CMA,] [ISOLATE,] MIGRATE_TYPES; CMA selects MEMORY_ISOLATION
         int types = layouts.config().migrateTypes();
-        this.migrateCma = types == MIGRATE_PCPTYPES + 3 ? MIGRATE_PCPTYPES + 1 : -1;
+        this.migrateCma = layouts.config().cma() ? MIGRATE_PCPTYPES + 1 : -1;
         this.migrateIsolate = types > MIGRATE_PCPTYPES + 1 ? types - 1 : -1;
         this.nrFreeCmaPages = layouts.config().nrVmZoneStatItems() - 1;
     }

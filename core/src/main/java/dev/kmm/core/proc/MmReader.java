@@ -72,6 +72,11 @@ final class MmReader {
         return mem.getLong(zone + zl.managedPages);
     }
 
+    /** {@code zone_cma_pages()}: {@code cma_pages}, 0 without CONFIG_CMA. */
+    long cma(long zone) {
+        return zl.cmaPages < 0 ? 0 : mem.getLong(zone + zl.cmaPages);
+    }
+
     long spanned(long zone) {
         return mem.getLong(zone + zl.spannedPages);
     }

@@ -79,7 +79,7 @@ public final class ProcZoneinfo {
         return new ZoneInfo(nodeId, r.zoneName(idx), nodeStats, r.zonePageState(zone, 0), r.boost(zone),
                 r.wmark(zone, KernelConstants.WMARK_MIN), r.wmark(zone, KernelConstants.WMARK_LOW),
                 r.wmark(zone, KernelConstants.WMARK_HIGH), r.spanned(zone), r.present(zone), r.managed(zone),
-                0, protection, zoneStats, numaStats, pagesets, unreclaimable, r.startPfn(zone));
+                r.cma(zone), protection, zoneStats, numaStats, pagesets, unreclaimable, r.startPfn(zone));
     }
 
     /** {@code vmstat_item_print_in_thp()}: THP counters are kept in pages and printed in huge pages. */

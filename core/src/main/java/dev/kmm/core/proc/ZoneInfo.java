@@ -23,9 +23,8 @@ import java.util.SequencedMap;
  * @param spanned           {@code spanned_pages}
  * @param present           {@code present_pages}
  * @param managed           {@code zone_managed_pages()}
- * @param cma               {@code zone_cma_pages()}: 0 without CONFIG_CMA; with it, the zone's CMA area pages,
- *                          which the views read as 0 because kmm reserves no CMA areas (its zone layout has
- *                          no {@code cma_pages})
+ * @param cma               {@code zone_cma_pages()}: the zone's {@code cma_pages}, the pages of the CMA areas
+ *                          activated in it; 0 without CONFIG_CMA
  * @param protection        {@code lowmem_reserve[]}, one entry per zone type (signed)
  * @param zoneStats         the zone's counters by name; empty when unpopulated
  * @param numaStats         the zone's NUMA events by name (CONFIG_NUMA); empty when unpopulated

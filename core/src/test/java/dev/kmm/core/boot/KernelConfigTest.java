@@ -2,6 +2,9 @@ package dev.kmm.core.boot;
 
 import dev.kmm.arena.addr.Arch;
 import dev.kmm.arena.addr.VmSplit;
+import dev.kmm.arena.layout.KernelLayouts;
+import dev.kmm.arena.layout.LayoutConfig;
+import dev.kmm.arena.layout.ZoneLayout;
 import dev.kmm.core.pagealloc.Khugepaged;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +57,31 @@ class KernelConfigTest {
         assertEquals(List.of("DMA", "DMA32", "Normal", "Movable"), names(x));
     }
 
+    /**
+     * The arm64 defconfig's struct zone, CONFIG_CMA's cma_pages included, against pahole's reading of the DWARF
+     * of the kernel that booted resources/boot/virt-arm64 (6.1.192, arm64 defconfig).
+     */
+    @Test
+    void arm64DefconfigZoneIsTheBuiltKernels() {
+        LayoutConfig lc = KernelConfig.defconfig(Arch.ARM64).layoutConfig();
+        assertTrue(lc.cma());
+        ZoneLayout z = KernelLayouts.of(lc).zone();
+        assertEquals(80, z.node);
+        assertEquals(128, z.managedPages);
+        assertEquals(152, z.presentEarlyPages);
+        assertEquals(160, z.cmaPages);
+        assertEquals(168, z.name);
+        assertEquals(176, z.nrIsolatePageblock);
+        assertEquals(192, z.initialized);
+        assertEquals(256, z.freeArea);
+        assertEquals(1400, z.flags);
+        assertEquals(1472, z.percpuDriftMark);
+        assertEquals(1536, z.vmStat);
+        assertEquals(1616, z.vmNumaEvent);
+        assertEquals(1664, z.size);
+        assertEquals(-1, KernelLayouts.of(KernelConfig.defconfig(Arch.X86_64).layoutConfig()).zone().cmaPages);
+    }
+
     @Test
     void assignmentsChangeOptions() {
         KernelConfig c = KernelConfig.defconfig(Arch.ARM).with("CONFIG_HIGHMEM=y").with("VMSPLIT_3G=y")
@@ -66,6 +94,7 @@ class KernelConfigTest {
         assertEquals(0, c.cmaSizeMbytes());
         assertEquals(List.of("DMA", "Normal", "HighMem", "Movable"), names(c));
         assertEquals(5, c.layoutConfig().migrateTypes()); // no MIGRATE_CMA
+        assertFalse(c.layoutConfig().cma());
         assertTrue(c.lines().contains("CONFIG_VMSPLIT_3G=y"));
         assertFalse(c.lines().contains("CONFIG_VMSPLIT_2G=y"));
 

@@ -40,8 +40,7 @@ class KernelProcViewsTest {
             int compared = 0;
             for (int i = 0; i < want.size(); i++) {
                 String key = want.get(i).strip().split("\\s+")[0];
-                if (RUNTIME.contains(key) || key.equals("cma")) {
-                    // cma: 6.1's struct zone has cma_pages under CONFIG_CMA; kmm's zone layout does not yet.
+                if (RUNTIME.contains(key)) {
                     assertEquals(key, got.get(i).strip().split("\\s+")[0], "line " + (i + 1));
                     continue;
                 }

@@ -143,7 +143,7 @@ final class RealBootLog {
 
     /**
      * Holds a booted kernel's zones against a real zoneinfo dump keyed "nid name": spans, present, managed,
-     * watermarks, protection, and for populated zones pcp high/batch and the stat threshold.
+     * cma, watermarks, protection, and for populated zones pcp high/batch and the stat threshold.
      */
     static void assertZoneinfoByNode(Map<String, Zone> real, Kernel k) {
         List<ZoneInfo> zones = k.zones();
@@ -155,6 +155,7 @@ final class RealBootLog {
             assertEquals(r.spanned(), z.spanned(), what + "spanned");
             assertEquals(r.present(), z.present(), what + "present");
             assertEquals(r.managed(), z.managed(), what + "managed");
+            assertEquals(r.cma(), z.cmaPages(), what + "cma");
             assertEquals(r.min(), w.minWmarkPages(), what + "min");
             assertEquals(r.low(), w.lowWmarkPages(), what + "low");
             assertEquals(r.high(), w.highWmarkPages(), what + "high");

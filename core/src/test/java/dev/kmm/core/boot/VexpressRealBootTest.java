@@ -70,7 +70,7 @@ class VexpressRealBootTest {
         }
     }
 
-    /** /proc/zoneinfo at the end of boot: spans, present, managed, watermarks, protection, pcp, thresholds. */
+    /** /proc/zoneinfo at the end of boot: spans, present, managed, cma, watermarks, protection, pcp, thresholds. */
     @ParameterizedTest
     @CsvSource({"default.log,''", "mem-512M.log,mem=512M", "vmalloc-128M.log,vmalloc=128M",
             "mem-900M-vmalloc-400M-cma-32M.log,mem=900M vmalloc=400M cma=32M", "kernelcore-600M.log,kernelcore=600M"})

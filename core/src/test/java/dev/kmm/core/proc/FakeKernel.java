@@ -115,6 +115,15 @@ final class FakeKernel implements MmState, AutoCloseable {
         return this;
     }
 
+    /** {@code zone->cma_pages} (the layout must have it: CONFIG_CMA). */
+    FakeKernel zoneCmaPages(int nid, int idx, long pages) {
+        if (layouts.zone().cmaPages < 0) {
+            throw new IllegalStateException("this layout has no cma_pages (no CONFIG_CMA)");
+        }
+        mem.putLong(zone(nid, idx) + layouts.zone().cmaPages, pages);
+        return this;
+    }
+
     /** The {@code _watermark[]} values before boost, and the boost. */
     FakeKernel watermarks(int nid, int idx, long min, long low, long high, long boost) {
         long zone = zone(nid, idx);

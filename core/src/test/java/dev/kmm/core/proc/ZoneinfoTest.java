@@ -267,6 +267,19 @@ class ZoneinfoTest {
         }
     }
 
+    /** Under CONFIG_CMA the cma line is the zone's cma_pages; a zone without a CMA area shows 0. */
+    @Test
+    void cmaLineIsTheZonesCmaPages() {
+        try (FakeKernel k = new FakeKernel(ProcConfig.ARM_VEXPRESS, MeminfoTest.vexpressLayouts(), 1, 4, 0)) {
+            k.zoneSpan(0, 0, 0x60000, 196608, 196608, 188416).zoneCmaPages(0, 0, 4096);
+            k.zoneSpan(0, 1, 0x90000, 65536, 65536, 65536);
+            List<ZoneInfo> zones = ProcZoneinfo.read(k);
+            assertEquals(List.of(4096L, 0L, 0L), zones.stream().map(ZoneInfo::cma).toList());
+            assertTrue(ProcZoneinfo.show(k).contains(
+                    "\n        managed  188416\n        cma      4096\n        protection: ("));
+        }
+    }
+
     @Test
     void noZonesNoText() {
         List<ZoneInfo> none = new ArrayList<>();

@@ -4,13 +4,14 @@ import static dev.kmm.arena.layout.KernelConstants.MIGRATE_PCPTYPES;
 import static dev.kmm.arena.layout.KernelConstants.PAGE_ALLOC_COSTLY_ORDER;
 
 /**
- * The kernel-config quantities that size arrays inside the MM structures, and nothing else: a layout is a
- * pure function of this record. The structures keep the shape of the reference config (NUMA, MEMCG,
- * LRU_GEN, COMPACTION, MEMORY_HOTPLUG members all present) in every profile, 32-bit ARM included; only
- * the array lengths below vary.
+ * The kernel-config quantities that shape the MM structures, and nothing else: a layout is a pure function
+ * of this record. The structures keep the shape of the reference config (NUMA, MEMCG, LRU_GEN, COMPACTION,
+ * MEMORY_HOTPLUG members all present) in every profile, 32-bit ARM included; only the array lengths below
+ * vary, and {@code zone.cma_pages}, which exists under {@link #cma() CONFIG_CMA}.
  *
- * @param migrateTypes       {@code MIGRATE_TYPES}: 5 without CMA (with MEMORY_ISOLATION), 6 with CMA;
- *                           {@code free_area.free_list[]} length
+ * @param migrateTypes       {@code MIGRATE_TYPES}: 4 plus one each for CMA and MEMORY_ISOLATION (5 in the
+ *                           reference config, which has isolation only; 6 with CMA); {@code free_area.free_list[]}
+ *                           length
  * @param maxOrder           {@code MAX_ORDER} in 6.1's meaning, the number of buddy orders;
  *                           {@code zone.free_area[]} length
  * @param maxNrZones         {@code MAX_NR_ZONES}; {@code zone.lowmem_reserve[]}, {@code pglist_data.node_zones[]},
@@ -51,6 +52,15 @@ public record LayoutConfig(int migrateTypes, int maxOrder, int maxNrZones, int n
             String range = max == Integer.MAX_VALUE ? "at least " + min : "in [" + min + ", " + max + "]";
             throw new IllegalArgumentException(name + " must be " + range + " (" + why + "), got " + value);
         }
+    }
+
+    /**
+     * {@code CONFIG_CMA}: adds {@code MIGRATE_CMA} and {@code zone.cma_pages}. CMA selects MEMORY_ISOLATION, so
+     * the enum has both optional types exactly when CMA is set; the Debian reference config has neither CMA nor
+     * {@code cma_pages}.
+     */
+    public boolean cma() {
+        return migrateTypes == MIGRATE_PCPTYPES + 3;
     }
 
     /** {@code MAX_NUMNODES = 1 << NODES_SHIFT}. */

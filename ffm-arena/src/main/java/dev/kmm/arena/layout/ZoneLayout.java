@@ -15,10 +15,10 @@ import java.util.Objects;
 
 /**
  * {@code struct zone} of Linux 6.1 (include/linux/mmzone.h) with the reference config's members (NUMA,
- * MEMORY_ISOLATION, MEMORY_HOTPLUG, COMPACTION). Three {@code CACHELINE_PADDING}s split it into read-mostly
- * fields, the page allocator's free areas and lock, the compaction fields, and the counters, so the hot
- * lock and the counters never share a line; the struct is internode-cacheline aligned. 1536 bytes in the
- * reference kernel.
+ * MEMORY_ISOLATION, MEMORY_HOTPLUG, COMPACTION), plus {@code cma_pages} under CONFIG_CMA. Three
+ * {@code CACHELINE_PADDING}s split it into read-mostly fields, the page allocator's free areas and lock, the
+ * compaction fields, and the counters, so the hot lock and the counters never share a line; the struct is
+ * internode-cacheline aligned. 1536 bytes in the reference kernel.
  */
 public final class ZoneLayout {
     /** The layout for this config. */
@@ -64,6 +64,8 @@ public final class ZoneLayout {
     public final long presentPages;
     /** Offset of {@code present_early_pages}. */
     public final long presentEarlyPages;
+    /** Offset of {@code cma_pages}, or -1 without CONFIG_CMA (the reference config has none). */
+    public final long cmaPages;
     /** Offset of {@code name}: address of the zone's name string. */
     public final long name;
     /** Offset of {@code nr_isolate_pageblock}. */
@@ -108,7 +110,7 @@ public final class ZoneLayout {
         maxOrder = config.maxOrder();
         maxNrZones = config.maxNrZones();
         nrVmZoneStatItems = config.nrVmZoneStatItems();
-        layout = CStruct.struct("zone")
+        CStruct zone = CStruct.struct("zone")
                 .field("_watermark", CStruct.array(LONG, NR_WMARK))
                 .field("watermark_boost", LONG)
                 .field("nr_reserved_highatomic", LONG)
@@ -123,8 +125,11 @@ public final class ZoneLayout {
                 .field("managed_pages", ATOMIC_LONG_T)
                 .field("spanned_pages", LONG)
                 .field("present_pages", LONG)
-                .field("present_early_pages", LONG)
-                .field("name", POINTER)
+                .field("present_early_pages", LONG);
+        if (config.cma()) {
+            zone.field("cma_pages", LONG);
+        }
+        layout = zone.field("name", POINTER)
                 .field("nr_isolate_pageblock", LONG)
                 .field("span_seqlock", SEQLOCK_T)
                 .field("initialized", INT)
@@ -164,6 +169,7 @@ public final class ZoneLayout {
         spannedPages = CStruct.offsetOf(layout, "spanned_pages");
         presentPages = CStruct.offsetOf(layout, "present_pages");
         presentEarlyPages = CStruct.offsetOf(layout, "present_early_pages");
+        cmaPages = config.cma() ? CStruct.offsetOf(layout, "cma_pages") : -1;
         name = CStruct.offsetOf(layout, "name");
         nrIsolatePageblock = CStruct.offsetOf(layout, "nr_isolate_pageblock");
         spanSeqlock = CStruct.offsetOf(layout, "span_seqlock");

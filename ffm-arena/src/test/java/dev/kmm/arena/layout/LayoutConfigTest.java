@@ -1,6 +1,7 @@
 package dev.kmm.arena.layout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -47,6 +48,10 @@ class LayoutConfigTest {
         assertEquals(6 * LIST_HEAD, freeArea.nrFree);
 
         ZoneLayout zone = ZoneLayout.of(cma);
+        // cma_pages follows present_early_pages; the 8 bytes it adds stay inside the first cache-line group.
+        assertEquals(REF.offset("zone", "present_early_pages") + 8, zone.cmaPages);
+        assertEquals(REF.offset("zone", "name") + 8, zone.name);
+        assertEquals(REF.offset("zone", "initialized") + 8, zone.initialized);
         long grow = 11 * (freeArea.size - REF.sizeof("free_area"));
         assertEquals(REF.offset("zone", "free_area"), zone.freeArea);
         assertEquals(REF.offset("zone", "flags") + grow, zone.flags);
@@ -59,6 +64,15 @@ class LayoutConfigTest {
         assertEquals(pad3 + 11 * 8, zone.vmNumaEvent);
         assertEquals(alignUp(zone.vmNumaEvent + 6 * 8, LINE), zone.size);
         assertEquals(zone.freeArea + 7 * freeArea.size + 5 * LIST_HEAD, zone.freeListOffset(7, 5));
+    }
+
+    @Test
+    void cmaIsTheConfigWithBothOptionalMigrateTypes() {
+        assertFalse(REFERENCE.cma());
+        assertEquals(-1, ZoneLayout.of(REFERENCE).cmaPages);
+        assertTrue(REFERENCE.withMigrateTypes(6).cma());
+        assertFalse(REFERENCE.withMigrateTypes(4).cma());
+        assertEquals(-1, ZoneLayout.of(REFERENCE.withMigrateTypes(4)).cmaPages);
     }
 
     static Stream<Arguments> configs() {
@@ -79,13 +93,13 @@ class LayoutConfigTest {
     @MethodSource("configs")
     void zoneMembersMoveAsTheKernelWouldPlaceThem(String label, LayoutConfig c) {
         Map<String, Long> sizes = zoneMemberSizes(c);
-        assertMatches(ZoneLayout.of(c).layout, expected("zone", sizes));
+        assertMatches(ZoneLayout.of(c).layout, expected("zone", sizes, zoneInserted(c)));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("configs")
     void pglistDataMembersMoveAsTheKernelWouldPlaceThem(String label, LayoutConfig c) {
-        long zoneSize = expectedSizeof(expected("zone", zoneMemberSizes(c)));
+        long zoneSize = expectedSizeof(expected("zone", zoneMemberSizes(c), zoneInserted(c)));
         long zonelistSize = (c.maxNumNodes() * (long) c.maxNrZones() + 1) * REF.sizeof("zoneref");
         // lru_gen_struct has lists[gen][type][zone] and nr_pages[gen][type][zone]: 4*2*(16+8) bytes per zone.
         long lruvecSize = REF.sizeof("lruvec") - 4 * 2 * (LIST_HEAD + 8) * (5L - c.maxNrZones());
@@ -98,7 +112,7 @@ class LayoutConfigTest {
                 "mm_walk", mmWalkSize,
                 "vm_stat", 8L * c.nrVmNodeStatItems());
         PglistDataLayout pgdat = PglistDataLayout.of(c);
-        assertMatches(pgdat.layout, expected("pglist_data", sizes));
+        assertMatches(pgdat.layout, expected("pglist_data", sizes, Map.of()));
         assertEquals(zonelistSize, pgdat.zonelistLayout.size);
         assertEquals(lruvecSize, pgdat.lruvecLayout.size);
     }
@@ -164,8 +178,17 @@ class LayoutConfigTest {
                 "vm_numa_event", 8L * c.nrVmNumaEventItems());
     }
 
-    /** Member offsets and sizes after resizing some members, plus "(sizeof)": the kernel's placement rule. */
-    private static Map<String, long[]> expected(String struct, Map<String, Long> newSizes) {
+    /** Members the reference config lacks, as the member each follows: CONFIG_CMA's unsigned long cma_pages. */
+    private static Map<String, String> zoneInserted(LayoutConfig c) {
+        return c.cma() ? Map.of("present_early_pages", "cma_pages") : Map.of();
+    }
+
+    /**
+     * Member offsets and sizes after resizing some members and adding unsigned longs after others
+     * ({@code inserted}: reference member to new member), plus "(sizeof)": the kernel's placement rule.
+     */
+    private static Map<String, long[]> expected(String struct, Map<String, Long> newSizes,
+                                                Map<String, String> inserted) {
         Map<String, long[]> out = new LinkedHashMap<>();
         long shift = 0;
         long end = 0;
@@ -178,6 +201,12 @@ class LayoutConfigTest {
             shift = offset - r.offset() + (size - r.size());
             end = Math.max(end, offset + size);
             out.put(r.field(), new long[] {offset, size});
+            if (inserted.containsKey(r.field())) {
+                assertEquals(0, (offset + size) % 8, "model precondition after " + r.field());
+                out.put(inserted.get(r.field()), new long[] {offset + size, 8});
+                shift += 8;
+                end = Math.max(end, offset + size + 8);
+            }
         }
         out.put(ReferenceRows.SIZEOF, new long[] {0, alignUp(end, LINE)});
         return out;
