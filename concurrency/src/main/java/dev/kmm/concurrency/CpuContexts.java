@@ -180,6 +180,28 @@ public final class CpuContexts {
     }
 
     /**
+     * Gives up the driver role of deterministic mode, so that the next thread to enter a CPU becomes the driver:
+     * how the thread that booted the machine (and ran the boot CPU) hands it to the caller's thread. Does nothing
+     * in parallel mode.
+     *
+     * @throws IllegalStateException if the calling thread is not the driver or is still inside one of its CPUs
+     */
+    public void releaseDriver() {
+        if (!deterministic) {
+            return;
+        }
+        Thread me = Thread.currentThread();
+        Cpu inside = Cpu.CURRENT.get();
+        if (inside != null && inside.contexts() == this) {
+            throw new IllegalStateException(Cpu.describe(me) + " is inside " + inside + ": exit it before releasing the driver role");
+        }
+        Thread d = (Thread) DRIVER.compareAndExchange(this, me, (Thread) null);
+        if (d != me && d != null) {
+            throw new IllegalStateException(Cpu.describe(me) + " is not the driver (" + Cpu.describe(d) + " is)");
+        }
+    }
+
+    /**
      * Leaves the CPU of this machine the calling thread is inside, if any, and enters CPU {@code id}: how a
      * deterministic driver moves from one CPU to the next. Returns the current CPU unchanged if it is
      * {@code id} already.

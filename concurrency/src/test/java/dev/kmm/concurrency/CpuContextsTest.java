@@ -135,6 +135,21 @@ class CpuContextsTest {
     }
 
     @Test
+    void theDriverCanHandItsRoleToAnotherThread() throws Exception {
+        try (TestMachine m = new TestMachine(2, DETERMINISTIC)) {
+            Cpu cpu = m.cpus.enter(0);
+            assertThrows(IllegalStateException.class, m.cpus::releaseDriver, "still inside CPU 0");
+            cpu.exit();
+            Throwable notDriver = onOtherThread(m.cpus::releaseDriver);
+            assertTrue(notDriver instanceof IllegalStateException, String.valueOf(notDriver));
+            m.cpus.releaseDriver();
+            assertNull(m.cpus.driver());
+            assertNull(onOtherThread(() -> m.cpus.enter(1).exit()), "the next thread to enter drives");
+            assertThrows(IllegalStateException.class, () -> m.cpus.enter(0), "the role moved on");
+        }
+    }
+
+    @Test
     void parallelModeHasNoDriver() throws Exception {
         try (TestMachine m = new TestMachine(2, PARALLEL)) {
             m.cpus.enter(0).exit();

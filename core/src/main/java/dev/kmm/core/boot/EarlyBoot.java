@@ -62,6 +62,8 @@ public final class EarlyBoot implements AutoCloseable {
     private KernelMemory memory;
     private NodeStructs structs;
     private Buddy buddy;
+    private dev.kmm.core.pagealloc.PageAlloc pageAlloc;
+    private dev.kmm.concurrency.CpuContexts cpus;
     private MemmapInit memmapInit;
     private long minLowPfn;
     private long maxLowPfn;
@@ -220,6 +222,21 @@ public final class EarlyBoot implements AutoCloseable {
     /** The buddy allocator, once {@code free_area_init()} has run. */
     public Buddy buddy() {
         return buddy;
+    }
+
+    /** The page allocator, from {@code mm_init()} on (before that, memblock allocates). */
+    public dev.kmm.core.pagealloc.PageAlloc pageAlloc() {
+        return pageAlloc;
+    }
+
+    /** The CPUs, from {@code mm_init()} on. */
+    public dev.kmm.concurrency.CpuContexts cpus() {
+        return cpus;
+    }
+
+    void pageAlloc(dev.kmm.concurrency.CpuContexts cpus, dev.kmm.core.pagealloc.PageAlloc alloc) {
+        this.cpus = cpus;
+        this.pageAlloc = alloc;
     }
 
     NodeStructs structs() {

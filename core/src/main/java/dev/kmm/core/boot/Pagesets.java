@@ -5,7 +5,6 @@ import dev.kmm.arena.layout.KernelLayouts;
 import dev.kmm.arena.layout.PerCpuNodestatLayout;
 import dev.kmm.arena.layout.PerCpuPagesLayout;
 import dev.kmm.arena.layout.PerCpuZonestatLayout;
-import dev.kmm.arena.layout.ZoneLayout;
 import dev.kmm.arena.list.ListHead;
 import dev.kmm.concurrency.percpu.PerCpuAreas;
 import dev.kmm.core.pagealloc.FreeAreaInit;
@@ -47,56 +46,69 @@ public final class Pagesets {
     }
 
     /**
-     * {@code zone_pcp_init()} for every zone, then {@code setup_per_cpu_pageset()}: the populated zones and
-     * every node get their per-CPU structures.
+     * {@code zone_pcp_init()} for every zone: {@code boot_pageset} and {@code boot_zonestats}, static per-CPU
+     * variables, with the boot limits (high 0, batch 1: every page freed goes straight back to the buddy lists),
+     * and every zone pointing at them until {@link #setupPerCpuPageset}.
      */
-    static Pagesets setupPerCpuPageset(EarlyBoot b, NodeStructs structs, PcpuFirstChunk.Result pcpu,
-            PerCpuAreas areas) {
+    static Pagesets zonePcpInit(EarlyBoot b, NodeStructs structs, PerCpuAreas areas) {
         KernelMemory mem = b.memory();
         KernelLayouts layouts = b.layouts();
-        int nrCpus = areas.nrCpus();
-        long[] offsets = new long[nrCpus];
-        for (int cpu = 0; cpu < nrCpus; cpu++) {
+        long[] offsets = new long[areas.nrCpus()];
+        for (int cpu = 0; cpu < offsets.length; cpu++) {
             offsets[cpu] = areas.perCpuOffset(cpu);
         }
-        PerCpuPagesLayout pcpL = layouts.perCpuPages();
-        PerCpuZonestatLayout zsL = layouts.perCpuZonestat();
-        PerCpuNodestatLayout nsL = layouts.perCpuNodestat();
-
-        // DEFINE_PER_CPU(struct per_cpu_pages, boot_pageset) and boot_zonestats: static per-CPU variables.
-        long bootPageset = areas.reserve(pcpL.size, CACHELINE);
-        long bootZonestats = areas.reserve(zsL.size, 8);
-        long staticEnd = pcpu.ai().staticSize() + pcpu.ai().reservedSize();
-        if (areas.reserved() > staticEnd) {
-            throw new IllegalStateException("percpu: boot_pageset and boot_zonestats do not fit in the "
-                    + staticEnd + " static and reserved bytes of the first chunk");
-        }
-        areas.reserveUpTo(staticEnd);
+        long bootPageset = areas.reserve(layouts.perCpuPages().size, CACHELINE);
+        long bootZonestats = areas.reserve(layouts.perCpuZonestat().size, 8);
         Pagesets p = new Pagesets(mem, layouts, offsets, bootPageset, bootZonestats);
-        for (int cpu = 0; cpu < nrCpus; cpu++) {
+        for (int cpu = 0; cpu < offsets.length; cpu++) {
             p.perCpuPagesInit(p.perCpuPtr(bootPageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
+            p.zeroPerCpu(bootZonestats, layouts.perCpuZonestat().size, cpu);
         }
-
-        ZoneLayout z = layouts.zone();
         for (FreeAreaInit.NodeInit node : b.zones().nodes()) {
             for (FreeAreaInit.ZoneInit zi : node.zones()) {
                 long zone = structs.zone(node.nid(), zi.zoneType());
-                long pageset = bootPageset;
-                long zonestats = bootZonestats;
-                if (zi.presentPages() != 0) { // for_each_populated_zone: setup_zone_pageset()
-                    pageset = areas.reserve(pcpL.size, CACHELINE);
-                    zonestats = areas.reserve(zsL.size, 8);
-                    for (int cpu = 0; cpu < nrCpus; cpu++) {
-                        p.zeroPerCpu(zonestats, zsL.size, cpu);
-                        p.perCpuPagesInit(p.perCpuPtr(pageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
-                    }
+                mem.putLong(zone + layouts.zone().perCpuPageset, bootPageset);
+                mem.putLong(zone + layouts.zone().perCpuZonestats, bootZonestats);
+            }
+        }
+        return p;
+    }
+
+    /**
+     * {@code setup_per_cpu_pageset()}: the populated zones get their own per-CPU pagesets and statistics and
+     * every node its per-CPU node statistics, from the first chunk's dynamic area.
+     *
+     * @throws IllegalStateException when the static variables placed so far overflow the static area, or the
+     *                               structures the dynamic area
+     */
+    void setupPerCpuPageset(EarlyBoot b, NodeStructs structs, PcpuFirstChunk.Result pcpu, PerCpuAreas areas) {
+        PerCpuPagesLayout pcpL = layouts.perCpuPages();
+        PerCpuZonestatLayout zsL = layouts.perCpuZonestat();
+        PerCpuNodestatLayout nsL = layouts.perCpuNodestat();
+        long staticEnd = pcpu.ai().staticSize() + pcpu.ai().reservedSize();
+        if (areas.reserved() > staticEnd) {
+            throw new IllegalStateException("percpu: the static per-CPU variables need " + areas.reserved()
+                    + " bytes, more than the first chunk's " + staticEnd + " static and reserved bytes");
+        }
+        areas.reserveUpTo(staticEnd);
+        for (FreeAreaInit.NodeInit node : b.zones().nodes()) {
+            for (FreeAreaInit.ZoneInit zi : node.zones()) {
+                if (zi.presentPages() == 0) { // for_each_populated_zone: setup_zone_pageset()
+                    continue;
                 }
-                mem.putLong(zone + z.perCpuPageset, pageset);
-                mem.putLong(zone + z.perCpuZonestats, zonestats);
+                long zone = structs.zone(node.nid(), zi.zoneType());
+                long pageset = areas.reserve(pcpL.size, CACHELINE);
+                long zonestats = areas.reserve(zsL.size, 8);
+                for (int cpu = 0; cpu < perCpuOffset.length; cpu++) {
+                    zeroPerCpu(zonestats, zsL.size, cpu);
+                    perCpuPagesInit(perCpuPtr(pageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
+                }
+                mem.putLong(zone + layouts.zone().perCpuPageset, pageset);
+                mem.putLong(zone + layouts.zone().perCpuZonestats, zonestats);
             }
             long nodestats = areas.reserve(nsL.size, 8);
-            for (int cpu = 0; cpu < nrCpus; cpu++) {
-                p.zeroPerCpu(nodestats, nsL.size, cpu);
+            for (int cpu = 0; cpu < perCpuOffset.length; cpu++) {
+                zeroPerCpu(nodestats, nsL.size, cpu);
             }
             mem.putLong(structs.pgdat(node.nid()) + layouts.pglistData().perCpuNodestats, nodestats);
         }
@@ -106,7 +118,6 @@ public final class Pagesets {
                     "percpu: the pagesets need %d bytes of the first chunk's %d dynamic bytes",
                     areas.reserved() - staticEnd, pcpu.ai().dynSize()));
         }
-        return p;
     }
 
     /** {@code per_cpu_pages_init()}: empty lists, no pages, the given high and batch. */

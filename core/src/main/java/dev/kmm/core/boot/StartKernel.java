@@ -46,16 +46,22 @@ final class StartKernel {
             setupCommandLine(b);
             PcpuFirstChunk.Result pcpu = arch.setupPerCpuAreas(b);
             PerCpuAreas areas = perCpuAreas(b, pcpu);
+            // The static per-CPU variables: the spinlock nodes first, so no per-CPU pointer is 0.
+            CpuContexts cpus = new CpuContexts(areas, mode, b.config().nrCpus());
+            Pagesets pagesets = Pagesets.zonePcpInit(b, b.structs(), areas);
             Zonelists zonelists = buildAllZonelists(b);
             b.log().notice("Kernel command line: " + b.commandLine().text());
             setupLogBuf(b);
             vfsCachesInitEarly(b);
             arch.trapInit(b);
 
-            // mm_init(): mem_init() hands memblock's free pages to the buddy allocator.
+            // mm_init(): mem_init() hands memblock's free pages to the buddy allocator, which serves from here on.
+            KmemTrace trace = new KmemTrace();
+            PageAlloc alloc = pageAlloc(b, cpus, trace);
+            b.pageAlloc(cpus, alloc);
             arch.memInit(b);
             memInitPrintInfo(b);
-            Pagesets pagesets = Pagesets.setupPerCpuPageset(b, b.structs(), pcpu, areas);
+            pagesets.setupPerCpuPageset(b, b.structs(), pcpu, areas);
             arch.checkBugs(b);
 
             // core_initcall(cma_init_reserved_areas): each CMA area's pageblocks join its zone.
@@ -73,9 +79,8 @@ final class StartKernel {
             freeInitmem(b, arch);
             arch.markRodataRo(b);
             tuning = tuning.withZones(zoneSizes(b));
-            CpuContexts cpus = new CpuContexts(areas, mode, b.config().nrCpus());
-            KmemTrace trace = new KmemTrace();
-            PageAlloc alloc = pageAlloc(b, cpus, trace);
+            kernelInitFreeable(b, alloc);
+            cpus.releaseDriver();
             return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, iomem, cpus, alloc, trace);
         } catch (RuntimeException | Error e) {
             b.close();
@@ -98,10 +103,8 @@ final class StartKernel {
     }
 
     /**
-     * The page allocator over what boot built, with {@code gfp_allowed_mask} opened as
-     * {@code kernel_init_freeable()} opens it. Its {@code vm_event_states} start with the boot's frees: 6.1's
-     * {@code __free_pages_ok()} (memblock_free_all) and {@code free_unref_page()} (CMA areas, the initrd, the
-     * init sections) count every page they free in {@code PGFREE}, all on the boot CPU.
+     * The page allocator over the zones, zonelists and (boot) pagesets, as {@code mm_init()} starts it: the
+     * pagesets are still {@code boot_pageset} and {@code gfp_allowed_mask} is still the boot mask.
      */
     private static PageAlloc pageAlloc(EarlyBoot b, CpuContexts cpus, KmemTrace trace) {
         Machine m = b.machine();
@@ -124,6 +127,16 @@ final class StartKernel {
             throw new IllegalStateException("vm_event_item numbering: PGFREE is " + text.vmEventIndex("PGFREE")
                     + " in /proc/vmstat but " + alloc.vmstat().pgfree() + " in the allocator");
         }
+        return alloc;
+    }
+
+    /**
+     * What {@code kernel_init_freeable()} leaves the allocator with: {@code gfp_allowed_mask} opened, and the
+     * boot's frees in {@code PGFREE}: 6.1's {@code __free_pages_ok()} (memblock_free_all) and
+     * {@code free_unref_page()} (CMA areas, the initrd, the init sections) count every page they free, all on the
+     * boot CPU; kmm's boot frees them straight into the buddy lists, so they are counted here, once.
+     */
+    private static void kernelInitFreeable(EarlyBoot b, PageAlloc alloc) {
         alloc.gfpAllowedMask().setSchedulerReady();
         long freed = 0;
         for (var n : b.zones().nodes()) {
@@ -132,7 +145,6 @@ final class StartKernel {
             }
         }
         alloc.vmstat().addVmEvent(0, alloc.vmstat().pgfree(), freed);
-        return alloc;
     }
 
     /** Every zone's sizes with its managed pages as they are now in the zone structures. */

@@ -47,25 +47,30 @@ class BootBuddyStateTest {
     }
 
     /**
-     * Every built-in machine: each zone's free lists pass BuddyVerify (links, orders, buddies not left unmerged,
-     * counts), every managed page is free ({@code NR_FREE_PAGES} = managed = the pages on the lists) and every
-     * pageblock is MIGRATE_MOVABLE but the CMA area's (and a first pageblock the zone starts inside).
+     * Every built-in machine: each zone passes verify() (links, orders, buddies not left unmerged, counts, page
+     * states), every managed page is free ({@code NR_FREE_PAGES} = managed = the pages on the lists) but the 64
+     * PUD pages x86's mem_init() preallocates for the vmalloc area, and every pageblock is MIGRATE_MOVABLE but the
+     * CMA area's (and a first pageblock the zone starts inside) and the two those 64 unmovable pages stole (the
+     * first took an order-10 movable block, and __rmqueue_fallback claims every pageblock of a block that large).
      */
     @ParameterizedTest
     @ValueSource(strings = {"vexpress-a9", "virt-arm64", "pc-x86_64", "numa2-x86_64"})
     void everyBuiltInLeavesEveryManagedPageInVerifiedFreeLists(String machine) {
         try (Kernel k = Kernel.boot(Machines.byName(machine))) {
             Buddy buddy = k.buddy();
+            assertEquals(List.of(), k.verify());
+            boolean x86 = machine.endsWith("x86_64");
             long cmaBlocks = 0;
             for (ZoneInfo z : k.zones()) {
                 String what = "node " + z.nid() + " " + z.name();
-                assertEquals(List.of(), BuddyVerify.verifyZone(buddy, z.address()), what);
-                assertEquals(z.managed(), buddy.zonePageState(z.address(), Buddy.NR_FREE_PAGES), what);
+                // GFP_KERNEL prefers ZONE_NORMAL, which the boot node has on both PCs.
+                long vmallocTables = x86 && z.nid() == 0 && z.name().equals("Normal") ? 64 : 0;
+                assertEquals(z.managed() - vmallocTables, buddy.zonePageState(z.address(), Buddy.NR_FREE_PAGES), what);
                 long onLists = 0;
                 for (int order = 0; order < k.config().maxOrder(); order++) {
                     onLists += buddy.freeArea().nrFree(z.address(), order) << order;
                 }
-                assertEquals(z.managed(), onLists, what + ": pages on the free lists");
+                assertEquals(z.managed() - vmallocTables, onLists, what + ": pages on the free lists");
                 if (z.populated()) {
                     long[] types = BuddyVerify.pageblockMigratetypeCounts(buddy, z.address());
                     long all = java.util.Arrays.stream(types).sum();
@@ -74,8 +79,9 @@ class BootBuddyStateTest {
                     // inside a pageblock (x86's ZONE_DMA at pfn 1) leaves that one unmovable, as in 6.1's
                     // /proc/pagetypeinfo ("Node 0, zone DMA 1 7 0 0").
                     long unaligned = (z.zoneStartPfn() & ((1L << k.freeAreaInit().config().pageblockOrder()) - 1)) != 0 ? 1 : 0;
-                    assertEquals(unaligned, types[0], what + ": unmovable pageblocks");
-                    assertEquals(all - cma - unaligned, types[1], what + ": movable pageblocks");
+                    long stolen = vmallocTables > 0 ? 2 : 0;
+                    assertEquals(unaligned + stolen, types[0], what + ": unmovable pageblocks");
+                    assertEquals(all - cma - unaligned - stolen, types[1], what + ": movable pageblocks");
                     cmaBlocks += cma;
                 }
             }

@@ -1,6 +1,8 @@
 package dev.kmm.core.arch.x86;
 
 import dev.kmm.arena.addr.KernelAddressSpace;
+import dev.kmm.arena.addr.X86_64Layout;
+import dev.kmm.concurrency.Cpu;
 import dev.kmm.core.boot.ArchSetup;
 import dev.kmm.core.boot.EarlyBoot;
 import dev.kmm.core.boot.KernelImage;
@@ -8,7 +10,9 @@ import dev.kmm.core.boot.MemoryRange;
 import dev.kmm.core.boot.NumaTopology;
 import dev.kmm.core.boot.PhysRange;
 import dev.kmm.core.memblock.Memblock;
+import dev.kmm.core.gfp.Gfp;
 import dev.kmm.core.memblock.MemblockFlags;
+import dev.kmm.core.pagealloc.PageAlloc;
 import dev.kmm.core.pagealloc.PrintkLine;
 import dev.kmm.core.pagealloc.ZoneTypes;
 import dev.kmm.core.percpu.PcpuFirstChunk;
@@ -336,6 +340,24 @@ public final class X86Setup implements ArchSetup {
             mb.memblockAlloc(16L * nareas, b.config().memblockConfig().smpCacheBytes()); // struct io_tlb_area
         }
         b.memblockFreeAll();
+        preallocateVmallocPages(b);
+    }
+
+    /**
+     * {@code preallocate_vmalloc_pages()}: with 4-level paging the p4d level is folded, so each PGD slot of the
+     * vmalloc area gets its PUD page now ({@code pud_alloc} -> {@code get_zeroed_page(GFP_PGTABLE_KERNEL)}), from
+     * the buddy allocator on the boot CPU, so that no later vmalloc has to sync the top level into every pgd.
+     */
+    private static void preallocateVmallocPages(EarlyBoot b) {
+        PageAlloc alloc = b.pageAlloc();
+        try (Cpu cpu = b.cpus().enter(0)) {
+            for (long addr = X86_64Layout.VMALLOC_START; Long.compareUnsigned(addr, X86_64Layout.VMALLOC_END) <= 0
+                    && addr != 0; addr = (addr | (X86_64Layout.PGDIR_SIZE - 1)) + 1) {
+                if (alloc.allocPages(cpu, Gfp.GFP_KERNEL | Gfp.__GFP_ZERO, 0) == 0) {
+                    throw new IllegalStateException("Failed to pre-allocate pud pages for vmalloc area");
+                }
+            }
+        }
     }
 
     /** {@code alternative_instructions()}: the SMP lock prefixes go once patched for SMP. */
