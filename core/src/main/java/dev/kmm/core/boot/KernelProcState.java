@@ -19,8 +19,8 @@ import java.util.stream.IntStream;
  * straight from its memory, the rest (CPUs, per-CPU offsets, memory model, resources) from the kernel's
  * handles.
  *
- * <p>Not simulated yet, so reported as a kernel with nothing there would: swap, vmalloc and the percpu
- * allocator's page count. Of the vm events, the page allocator's ({@code pgalloc_*}, {@code pgfree}) count.
+ * <p>Not simulated yet, so reported as a kernel with nothing there would: swap and vmalloc; the percpu
+ * allocator has its first chunk only. Of the vm events, the page allocator's ({@code pgalloc_*}, {@code pgfree}) count.
  */
 final class KernelProcState implements MmState {
     private final Kernel k;
@@ -132,6 +132,16 @@ final class KernelProcState implements MmState {
                             })).toList()), image);
         }
         return tree.snapshot();
+    }
+
+    /**
+     * {@code pcpu_nr_pages()}: the populated pages of every chunk times the units; only the first chunk exists,
+     * and {@code pcpu_setup_first_chunk()} counts all its regions (static, reserved, dynamic) as populated.
+     */
+    @Override
+    public long pcpuNrPages() {
+        var ai = k.percpu().ai();
+        return ((ai.staticSize() + ai.reservedSize() + ai.dynSize()) >> 12) * ai.nrUnits();
     }
 
     @Override

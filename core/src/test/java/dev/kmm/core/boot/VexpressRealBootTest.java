@@ -87,6 +87,21 @@ class VexpressRealBootTest {
     }
 
     /**
+     * /proc/meminfo's Percpu is {@code pcpu_nr_pages()}: the first chunk's static, reserved and dynamic pages times
+     * its units. The vmalloc=128M run read it before anything needed a second chunk; the other runs show 3 more
+     * pages per unit, a chunk their userspace had populated by then.
+     */
+    @Test
+    void percpuIsTheFirstChunksPopulatedPages() {
+        String real = RealBootLog.load("vexpress-a9/vmalloc-128M.log").procFile("/proc/meminfo").lines()
+                .filter(l -> l.startsWith("Percpu:")).findFirst().orElseThrow();
+        try (Kernel k = Kernel.boot(qemuRun("vmalloc=128M"))) {
+            assertEquals(real, k.proc("/proc/meminfo").lines().filter(l -> l.startsWith("Percpu:")).findFirst()
+                    .orElseThrow());
+        }
+    }
+
+    /**
      * The sysctl writes of the real run: min_free_kbytes=8192, then watermark_scale_factor=200,
      * lowmem_reserve_ratio="128 64 0" and percpu_pagelist_high_fraction=8, each recomputed from the
      * managed pages the zones have by then (larger than at boot, after the init sections and initrd).
