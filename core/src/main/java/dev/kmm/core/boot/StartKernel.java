@@ -16,6 +16,7 @@ import dev.kmm.core.proc.VmstatText;
 import dev.kmm.core.trace.KmemTrace;
 
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * {@code start_kernel()} of Linux 6.1 init/main.c, the memory part, in its order: {@code setup_arch()},
@@ -39,6 +40,7 @@ final class StartKernel {
     }
 
     static Kernel startKernel(Machine machine, CpuContexts.Mode mode) {
+        long bootNanos = System.nanoTime();
         EarlyBoot b = new EarlyBoot(machine);
         try {
             ArchSetup arch = ArchSetup.of(machine.arch());
@@ -52,7 +54,8 @@ final class StartKernel {
             vfsCachesInitEarly(b);
             arch.trapInit(b);
 
-            // mm_init(): mem_init() hands memblock's free pages to the buddy allocator.
+            // mm_init(): report_meminit(), then mem_init() hands memblock's free pages to the buddy allocator.
+            reportMeminit(b);
             arch.memInit(b);
             memInitPrintInfo(b);
             Pagesets pagesets = Pagesets.setupPerCpuPageset(b, b.structs(), pcpu, areas);
@@ -75,7 +78,7 @@ final class StartKernel {
             tuning = tuning.withZones(zoneSizes(b));
             CpuContexts cpus = new CpuContexts(areas, mode, b.config().nrCpus());
             KmemTrace trace = new KmemTrace();
-            PageAlloc alloc = pageAlloc(b, cpus, trace);
+            PageAlloc alloc = pageAlloc(b, cpus, trace, () -> System.nanoTime() - bootNanos);
             return new Kernel(machine, b, zonelists, pcpu, pagesets, tuning, iomem, cpus, alloc, trace);
         } catch (RuntimeException | Error e) {
             b.close();
@@ -98,12 +101,29 @@ final class StartKernel {
     }
 
     /**
+     * {@code report_meminit()}: the automatic initialisation of stack and heap memory. The stack part is
+     * {@code CONFIG_INIT_STACK_ALL_ZERO}'s, which the defconfigs get from gcc 12 (it supports
+     * {@code -ftrivial-auto-var-init=zero}); the heap parts are {@code init_on_alloc} and {@code init_on_free}.
+     */
+    private static void reportMeminit(EarlyBoot b) {
+        BootParams p = b.params();
+        b.log().info("mem auto-init: stack:all(zero), heap alloc:" + (p.initOnAlloc() ? "on" : "off")
+                + ", heap free:" + (p.initOnFree() ? "on" : "off"));
+        if (p.initOnFree()) {
+            b.log().info("mem auto-init: clearing system memory may take some time...");
+        }
+    }
+
+    /**
      * The page allocator over what boot built, with {@code gfp_allowed_mask} opened as
      * {@code kernel_init_freeable()} opens it. Its {@code vm_event_states} start with the boot's frees: 6.1's
      * {@code __free_pages_ok()} (memblock_free_all) and {@code free_unref_page()} (CMA areas, the initrd, the
-     * init sections) count every page they free in {@code PGFREE}, all on the boot CPU.
+     * init sections) count every page they free in {@code PGFREE}, all on the boot CPU. {@code init_on_alloc},
+     * {@code init_on_free} and {@code page_owner} come from the command line; {@code local_clock()} counts from
+     * the start of the boot. page_owner's {@code init_early_allocated_pages} lines are printed here, after the
+     * boot's last frees, where the kernel prints them before the initcalls; kmm allocates nothing in between.
      */
-    private static PageAlloc pageAlloc(EarlyBoot b, CpuContexts cpus, KmemTrace trace) {
+    private static PageAlloc pageAlloc(EarlyBoot b, CpuContexts cpus, KmemTrace trace, LongSupplier localClock) {
         Machine m = b.machine();
         int[] cpuToNode = new int[m.cpus()];
         if (b.config().numa() && m.numa().isPresent() && !b.params().numaOff()) {
@@ -119,6 +139,10 @@ final class StartKernel {
                 .trace(trace)
                 .nrVmEventItems(text.vmEventItems().size())
                 .cpuToNode(cpuToNode)
+                .initOnAlloc(b.params().initOnAlloc())
+                .initOnFree(b.params().initOnFree())
+                .pageOwner(b.params().pageOwner())
+                .clock(localClock)
                 .build();
         if (alloc.vmstat().pgfree() != text.vmEventIndex("PGFREE")) {
             throw new IllegalStateException("vm_event_item numbering: PGFREE is " + text.vmEventIndex("PGFREE")
