@@ -74,6 +74,7 @@ public final class PageOwner implements AutoCloseable {
         "syscall_or_cpuset", "mempolicy_mbind", "numa_misplaced", "contig_range", "longterm_pin", "demotion"};
     private static final String[] MIGRATETYPE_NAMES = {"Unmovable", "Movable", "Reclaimable", "HighAtomic"};
 
+    private static final int MIGRATE_MOVABLE = 1;
     private static final StackWalker WALKER = StackWalker.getInstance();
     private static final String SELF = PageOwner.class.getName();
 
@@ -235,6 +236,53 @@ public final class PageOwner implements AutoCloseable {
             }
         }
         return lines;
+    }
+
+    /**
+     * {@code pagetypeinfo_showmixedcount_print}'s counts for {@code zone}: per pageblock migrate type (index), the
+     * pageblocks holding an allocation of another migrate type (CMA blocks count as movable). The walk stops at
+     * the first such allocation of each block and steps over free and allocated blocks whole.
+     */
+    public long[] mixedBlockCounts(long zone) {
+        long[] count = new long[buddy.freeArea().migrateTypes()];
+        long maxOrderNrPages = 1L << (buddy.maxOrder() - 1);
+        long pageblockNrPages = 1L << buddy.pageblockOrder();
+        long end = buddy.zoneEndPfn(zone);
+        boolean noMobility = buddy.pageblockFlags().pageGroupByMobilityDisabled();
+        for (long pfn = buddy.zoneStartPfn(zone); pfn < end;) {
+            if (!model.pfnValid(pfn)) {
+                pfn = (pfn + 1 + maxOrderNrPages - 1) & -maxOrderNrPages;
+                continue;
+            }
+            long blockEnd = Math.min((pfn + pageblockNrPages) & -pageblockNrPages, end);
+            int pageblockMt = buddy.pageblockFlags().getPfnblockMigratetype(model.pfnToPage(pfn), pfn);
+            for (; pfn < blockEnd; pfn++) {
+                long page = model.pfnToPage(pfn);
+                if (buddy.pageZone(page) != zone) {
+                    continue;
+                }
+                if (PageType.pageBuddy(mem, page)) {
+                    long order = Page.pagePrivate(mem, page);
+                    if (order >= 0 && order < buddy.maxOrder()) {
+                        pfn += (1L << order) - 1;
+                    }
+                    continue;
+                }
+                long e = entry(pfn);
+                if (PageFlags.testBit(mem.getLong(page + PageLayout.FLAGS), PageFlags.PG_reserved)
+                        || (ext.get(JAVA_LONG, e + FLAGS) & 1L << PAGE_EXT_OWNER_ALLOCATED) == 0) {
+                    continue;
+                }
+                int pageMt = Gfp.gfpMigratetype(ext.get(JAVA_INT, e + GFP_MASK), noMobility);
+                if (pageblockMt != pageMt) {
+                    count[buddy.isMigrateCma(pageblockMt) ? MIGRATE_MOVABLE : pageblockMt]++;
+                    pfn = blockEnd;
+                    break;
+                }
+                pfn += (1L << Short.toUnsignedInt(ext.get(JAVA_SHORT, e + ORDER))) - 1;
+            }
+        }
+        return count;
     }
 
     /** Whether the page at {@code pfn} has a live allocation record ({@code PAGE_EXT_OWNER_ALLOCATED}). */

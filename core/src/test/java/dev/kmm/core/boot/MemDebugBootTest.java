@@ -92,6 +92,35 @@ class MemDebugBootTest {
         }
     }
 
+    /**
+     * With page_owner, /proc/pagetypeinfo ends each node with pagetypeinfo_showmixedcount's table: "%-23s" and
+     * "%12s " headers, then per zone "Node %d, zone %8s " and "%12lu " counts of pageblocks holding an allocation
+     * of another migrate type, counted under the block's type.
+     */
+    @Test
+    void pagetypeinfoCountsMixedBlocks() {
+        try (Kernel k = Kernel.boot(withArgs(Machines.pcX86_64(1L << 30, 2), "page_owner=on"))) {
+            long page;
+            try (Cpu cpu = k.cpus().enter(0)) {
+                page = k.pageAlloc().allocPages(cpu, Gfp.GFP_HIGHUSER_MOVABLE, 0);
+            }
+            String before = k.proc("/proc/pagetypeinfo");
+            String header = String.format("%n%-23s", "Number of mixed blocks ");
+            assertTrue(before.contains(header + String.format("%12s %12s ", "Unmovable", "Movable")), before);
+            String zone = k.zone(0, "DMA32").name();
+            assertTrue(before.contains(String.format("Node %d, zone %8s %12d %12d ", 0, zone, 0, 0)), before);
+            // the movable page's pageblock turns unmovable: that block is now mixed
+            k.buddy().pageblockFlags().setPageblockMigratetype(page, 0);
+            String after = k.proc("/proc/pagetypeinfo");
+            assertTrue(after.contains(String.format("Node %d, zone %8s %12d %12d ", 0, zone, 1, 0)), after);
+            assertEquals(before.substring(0, before.indexOf(header)).length(),
+                    after.substring(0, after.indexOf(header)).length(), "the tables before it keep their shape");
+        }
+        try (Kernel k = Kernel.boot(Machines.pcX86_64(1L << 30, 2))) {
+            assertFalse(k.proc("/proc/pagetypeinfo").contains("Number of mixed blocks"), "page_owner off");
+        }
+    }
+
     /** Off, as by default, debugfs has no page_owner file and the allocator no records. */
     @Test
     void pageOwnerOffByDefault() {
