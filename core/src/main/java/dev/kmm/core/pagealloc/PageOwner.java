@@ -140,6 +140,7 @@ public final class PageOwner implements AutoCloseable {
     }
 
     private void setPageOwnerHandle(long pfn, int handle, int order, int gfpMask, int cpu) {
+        // one timestamp for the block: 6.1 reads local_clock() for each page, nanoseconds apart, and shows the head's
         long ts = clock.getAsLong();
         byte[] name = comm[cpu];
         for (long e = entry(pfn), end = e + (PAGE_EXT_SIZE << order); e < end; e += PAGE_EXT_SIZE) {
