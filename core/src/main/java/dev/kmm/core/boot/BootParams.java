@@ -30,9 +30,14 @@ import java.util.OptionalLong;
  * @param memblockDebug {@code memblock=debug}
  * @param loglevel      the console log level: 7 by default ({@code CONSOLE_LOGLEVEL_DEFAULT}), 4 with
  *                      {@code quiet}, 10 with {@code debug}, or {@code loglevel=}
+ * @param initOnAlloc   {@code init_on_alloc=}: zero pages when they are allocated (off without
+ *                      CONFIG_INIT_ON_ALLOC_DEFAULT_ON, which no defconfig sets)
+ * @param initOnFree    {@code init_on_free=}: zero pages when they are freed (off by default likewise)
+ * @param pageOwner     {@code page_owner=}: record who allocated each page (off by default)
  */
 public record BootParams(List<MemBank> mem, OptionalLong memLimit, OptionalLong vmalloc, Optional<Cma> cma,
-                         CoreParams core, boolean numaOff, boolean memblockDebug, int loglevel) {
+                         CoreParams core, boolean numaOff, boolean memblockDebug, int loglevel, boolean initOnAlloc,
+                         boolean initOnFree, boolean pageOwner) {
     /** {@code CONSOLE_LOGLEVEL_DEFAULT}. */
     public static final int CONSOLE_LOGLEVEL_DEFAULT = 7;
     /** {@code CONSOLE_LOGLEVEL_QUIET}. */
@@ -80,6 +85,9 @@ public record BootParams(List<MemBank> mem, OptionalLong memLimit, OptionalLong 
         boolean numaOff = false;
         boolean memblockDebug = false;
         int loglevel = CONSOLE_LOGLEVEL_DEFAULT;
+        boolean initOnAlloc = false;
+        boolean initOnFree = false;
+        boolean pageOwner = false;
         for (CommandLine.Param p : cmdline.params()) {
             String name = p.name();
             String v = p.value();
@@ -114,16 +122,60 @@ public record BootParams(List<MemBank> mem, OptionalLong memLimit, OptionalLong 
                 loglevel = CONSOLE_LOGLEVEL_DEBUG;
             } else if (CommandLine.parameq(name, "loglevel")) {
                 loglevel = loglevel(require(p));
+            } else if (CommandLine.parameq(name, "init_on_alloc")) {
+                initOnAlloc = kstrtobool(p);
+            } else if (CommandLine.parameq(name, "init_on_free")) {
+                initOnFree = kstrtobool(p);
+            } else if (CommandLine.parameq(name, "page_owner")) {
+                pageOwner = kstrtobool(p);
             }
         }
         return new BootParams(mem, memLimit, vmalloc, cma, CoreParams.parse(kernelcore, movablecore), numaOff,
-                memblockDebug, loglevel);
+                memblockDebug, loglevel, initOnAlloc, initOnFree, pageOwner);
     }
 
     /** The defaults of an empty command line. */
     public static BootParams none() {
         return new BootParams(List.of(), OptionalLong.empty(), OptionalLong.empty(), Optional.empty(),
-                CoreParams.NONE, false, false, CONSOLE_LOGLEVEL_DEFAULT);
+                CoreParams.NONE, false, false, CONSOLE_LOGLEVEL_DEFAULT, false, false, false);
+    }
+
+    /**
+     * {@code kstrtobool()} of a parameter's value: {@code y}, {@code Y}, {@code 1} and {@code on} are true;
+     * {@code n}, {@code N}, {@code 0} and {@code off} false (only the first one or two characters count). The
+     * kernel warns "Malformed early option" for anything else and keeps the default; kmm refuses it, so that a
+     * typo does not go unnoticed.
+     */
+    static boolean kstrtobool(CommandLine.Param p) {
+        String v = p.value();
+        if (v != null && !v.isEmpty()) {
+            switch (v.charAt(0)) {
+                case 'y', 'Y', '1' -> {
+                    return true;
+                }
+                case 'n', 'N', '0' -> {
+                    return false;
+                }
+                case 'o', 'O' -> {
+                    if (v.length() > 1) {
+                        switch (v.charAt(1)) {
+                            case 'n', 'N' -> {
+                                return true;
+                            }
+                            case 'f', 'F' -> {
+                                return false;
+                            }
+                            default -> {
+                            }
+                        }
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        throw new IllegalArgumentException(p.name() + (v == null ? "" : "=" + v)
+                + ": not a boolean (y/n/1/0/on/off); the kernel would warn \"Malformed early option\"");
     }
 
     private static String require(CommandLine.Param p) {

@@ -150,16 +150,31 @@ public final class Kernel implements AutoCloseable {
     /**
      * Checks every zone without changing anything: the per-CPU pagesets and the buddy free lists, every page's
      * state, the free-list counts against {@code nr_free}, unmerged buddy pairs, pageblock types, and the free-page
-     * counters (with the CPUs' pending deltas) against the walk ({@link PcpVerify#verifyAll}). Call it while no CPU
-     * runs the allocator.
+     * counters (with the CPUs' pending deltas) against the walk ({@link PcpVerify#verifyAll}). A booted kernel's
+     * allocator keeps its debug bookkeeping ({@link PageAlloc#debugVm()}), so the tails of non-compound high-order
+     * blocks count as allocated, and every page must be accounted once: free + pcp + allocated pages make the
+     * zone's {@code managed_pages}, and with the reserved ones its {@code present_pages} (holes are the pfns outside
+     * {@code memblock.memory}). Call it while no CPU runs the allocator.
      *
      * @return the problems found, each a sentence naming the node, zone and page; empty when all is consistent
      */
     public List<String> verify() {
+        var memory = boot.memblock().memory();
+        long[] start = new long[memory.cnt()];
+        long[] end = new long[memory.cnt()];
+        for (int i = 0; i < start.length; i++) {
+            start[i] = (memory.base(i) + EarlyBoot.PAGE_SIZE - 1) >>> EarlyBoot.PAGE_SHIFT;
+            end[i] = (memory.base(i) + memory.size(i)) >>> EarlyBoot.PAGE_SHIFT;
+        }
+        java.util.function.LongPredicate present = pfn -> {
+            int i = Arrays.binarySearch(start, pfn);
+            i = i >= 0 ? i : -i - 2;
+            return i >= 0 && pfn < end[i];
+        };
         List<String> out = new ArrayList<>();
         for (ZoneInfo z : zones()) {
             if (z.populated()) {
-                out.addAll(PcpVerify.verifyAll(pageAlloc, z.address()));
+                out.addAll(PcpVerify.verifyAll(pageAlloc, z.address(), present));
             }
         }
         return out;
@@ -229,7 +244,8 @@ public final class Kernel implements AutoCloseable {
     /**
      * The text of a kernel view, as reading the file would give it: {@code /proc/zoneinfo},
      * {@code /proc/buddyinfo}, {@code /proc/pagetypeinfo}, {@code /proc/meminfo}, {@code /proc/vmstat},
-     * {@code /proc/iomem}, {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved}.
+     * {@code /proc/iomem}, {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved}, and
+     * {@code /sys/kernel/debug/page_owner} when booted with {@code page_owner=on}.
      *
      * @throws IllegalArgumentException for a path that is not one of those
      */
@@ -419,9 +435,10 @@ public final class Kernel implements AutoCloseable {
         return out;
     }
 
-    /** Releases the simulated RAM and the memmap. */
+    /** Releases the simulated RAM, the memmap and page_owner's records. */
     @Override
     public void close() {
+        pageAlloc.close();
         boot.close();
     }
 

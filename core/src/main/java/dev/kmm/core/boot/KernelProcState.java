@@ -154,4 +154,9 @@ final class KernelProcState implements MmState {
         // CONFIG_ARCH_KEEP_MEMBLOCK: arm and arm64 keep memblock (and its debugfs files); x86_64 discards it.
         return k.machine().arch() == Arch.X86_64 ? Optional.empty() : Optional.of(k.memblock());
     }
+
+    @Override
+    public Optional<dev.kmm.core.pagealloc.PageOwner> pageOwner() {
+        return Optional.ofNullable(k.pageAlloc().pageOwner());
+    }
 }

@@ -16,6 +16,7 @@ import dev.kmm.core.proc.VmstatText;
 import dev.kmm.core.trace.KmemTrace;
 
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * {@code start_kernel()} of Linux 6.1 init/main.c, the memory part, in its order: {@code setup_arch()},
@@ -39,6 +40,7 @@ final class StartKernel {
     }
 
     static Kernel startKernel(Machine machine, CpuContexts.Mode mode) {
+        long bootNanos = System.nanoTime();
         EarlyBoot b = new EarlyBoot(machine);
         try {
             ArchSetup arch = ArchSetup.of(machine.arch());
@@ -55,9 +57,11 @@ final class StartKernel {
             vfsCachesInitEarly(b);
             arch.trapInit(b);
 
-            // mm_init(): mem_init() hands memblock's free pages to the buddy allocator, which serves from here on.
+            // mm_init(): report_meminit(), then mem_init() hands memblock's free pages to the buddy allocator,
+            // which serves from here on.
+            reportMeminit(b);
             KmemTrace trace = new KmemTrace();
-            PageAlloc alloc = pageAlloc(b, cpus, trace);
+            PageAlloc alloc = pageAlloc(b, cpus, trace, () -> System.nanoTime() - bootNanos);
             b.pageAlloc(cpus, alloc);
             arch.memInit(b);
             memInitPrintInfo(b);
@@ -103,10 +107,26 @@ final class StartKernel {
     }
 
     /**
+     * {@code report_meminit()}: the automatic initialisation of stack and heap memory. The stack part is
+     * {@code CONFIG_INIT_STACK_ALL_ZERO}'s, which the defconfigs get from gcc 12 (it supports
+     * {@code -ftrivial-auto-var-init=zero}); the heap parts are {@code init_on_alloc} and {@code init_on_free}.
+     */
+    private static void reportMeminit(EarlyBoot b) {
+        BootParams p = b.params();
+        b.log().info("mem auto-init: stack:all(zero), heap alloc:" + (p.initOnAlloc() ? "on" : "off")
+                + ", heap free:" + (p.initOnFree() ? "on" : "off"));
+        if (p.initOnFree()) {
+            b.log().info("mem auto-init: clearing system memory may take some time...");
+        }
+    }
+
+    /**
      * The page allocator over the zones, zonelists and (boot) pagesets, as {@code mm_init()} starts it: the
      * pagesets are still {@code boot_pageset} and {@code gfp_allowed_mask} is still the boot mask.
+     * {@code init_on_alloc}, {@code init_on_free} and {@code page_owner} come from the command line (page_owner
+     * records from {@link #kernelInitFreeable} on); {@code local_clock()} counts from the start of the boot.
      */
-    private static PageAlloc pageAlloc(EarlyBoot b, CpuContexts cpus, KmemTrace trace) {
+    private static PageAlloc pageAlloc(EarlyBoot b, CpuContexts cpus, KmemTrace trace, LongSupplier localClock) {
         Machine m = b.machine();
         int[] cpuToNode = new int[m.cpus()];
         if (b.config().numa() && m.numa().isPresent() && !b.params().numaOff()) {
@@ -122,6 +142,12 @@ final class StartKernel {
                 .trace(trace)
                 .nrVmEventItems(text.vmEventItems().size())
                 .cpuToNode(cpuToNode)
+                .initOnAlloc(b.params().initOnAlloc())
+                .initOnFree(b.params().initOnFree())
+                .pageOwner(b.params().pageOwner())
+                .pageOwnerInitLater()
+                .debugVm(true) // Kernel.verify() accounts every page, live non-compound blocks' tails included
+                .clock(localClock)
                 .build();
         if (alloc.vmstat().pgfree() != text.vmEventIndex("PGFREE")) {
             throw new IllegalStateException("vm_event_item numbering: PGFREE is " + text.vmEventIndex("PGFREE")
@@ -131,7 +157,8 @@ final class StartKernel {
     }
 
     /**
-     * What {@code kernel_init_freeable()} leaves the allocator with: {@code gfp_allowed_mask} opened, and the
+     * What {@code kernel_init_freeable()} leaves the allocator with: {@code gfp_allowed_mask} opened, page_owner
+     * recording (with x86's vmalloc PUD pages among the early allocated ones), and the
      * boot's frees in {@code PGFREE}: 6.1's {@code __free_pages_ok()} (memblock_free_all) and
      * {@code free_unref_page()} (CMA areas, the initrd, the init sections) count every page they free, all on the
      * boot CPU; kmm's boot frees them straight into the buddy lists, so they are counted here, once.
@@ -145,6 +172,9 @@ final class StartKernel {
             }
         }
         alloc.vmstat().addVmEvent(0, alloc.vmstat().pgfree(), freed);
+        if (b.params().pageOwner()) {
+            alloc.initPageOwner(); // page_ext_init(), which prints before the initcalls; kmm allocates nothing between
+        }
     }
 
     /** Every zone's sizes with its managed pages as they are now in the zone structures. */

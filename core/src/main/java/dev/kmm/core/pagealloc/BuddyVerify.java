@@ -12,6 +12,7 @@ import dev.kmm.core.sparse.MemoryModel;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 /**
  * A full consistency check of one zone's buddy state, for tests and stress runs: it walks the free lists and the
@@ -31,8 +32,11 @@ import java.util.List;
  * </ul>
  *
  * <p>Pages on per-cpu lists are in no state for this check alone; {@link PcpVerify#verifyAll} checks both together.
- * Tail pages of non-compound high-order allocations (refcount 0, not PageBuddy, like a page in no state) are not
- * told apart yet and are reported as in no state.
+ * Tail pages of non-compound high-order allocations (refcount 0, not PageBuddy) look like pages in no state; only
+ * the allocator's debug bookkeeping ({@link PageAlloc.Builder#debugVm}) tells them apart. With it,
+ * {@link PcpVerify#verifyAll} also counts every page: free, on a pcp list and allocated pages must add up to the
+ * zone's {@code managed_pages}, and with the reserved ones to its {@code present_pages} when the caller knows the
+ * holes.
  */
 public final class BuddyVerify {
     /** At most this many violations are listed; the rest are counted in a last line. */
@@ -54,11 +58,24 @@ public final class BuddyVerify {
     private final BitSet onPcp;
     /** The zone counter an item reads. */
     private final java.util.function.IntToLongFunction zoneStat;
+    /** The allocator's live non-compound blocks, or null when it does not track them (no page accounting). */
+    private final HighOrderBlocks blocks;
+    /** Whether a pfn is memory ({@code memblock.memory}), or null when the holes are unknown. */
+    private final LongPredicate present;
     private int dropped;
+    private long nrFree;
+    private long nrPcp;
+    private long nrAllocated;
+    private long nrReserved;
+    private long nrReservedHoles;
+    private long nrPresent;
 
-    private BuddyVerify(Buddy buddy, long zone, BitSet onPcp, java.util.function.IntToLongFunction zoneStat) {
+    private BuddyVerify(Buddy buddy, long zone, BitSet onPcp, java.util.function.IntToLongFunction zoneStat,
+            HighOrderBlocks blocks, LongPredicate present) {
         this.onPcp = onPcp;
         this.zoneStat = zoneStat;
+        this.blocks = blocks;
+        this.present = present;
         this.buddy = buddy;
         this.mem = buddy.mem();
         this.model = buddy.model();
@@ -77,15 +94,18 @@ public final class BuddyVerify {
      *         zone is consistent
      */
     public static List<String> verifyZone(Buddy buddy, long zone) {
-        return verifyZone(buddy, zone, new BitSet(), item -> buddy.zonePageState(zone, item));
+        return verifyZone(buddy, zone, new BitSet(), item -> buddy.zonePageState(zone, item), null, null);
     }
 
     /**
      * Checks one zone whose per-cpu lists hold the pages in {@code onPcp} (by {@code pfn - zone_start_pfn}),
-     * reading the zone counters through {@code zoneStat}.
+     * reading the zone counters through {@code zoneStat}; with {@code blocks}, also the tails of the allocator's
+     * non-compound blocks and the page accounting, against {@code present_pages} where {@code present} (pfn is
+     * memory) is given.
      */
-    static List<String> verifyZone(Buddy buddy, long zone, BitSet onPcp, java.util.function.IntToLongFunction zoneStat) {
-        BuddyVerify v = new BuddyVerify(buddy, zone, onPcp, zoneStat);
+    static List<String> verifyZone(Buddy buddy, long zone, BitSet onPcp, java.util.function.IntToLongFunction zoneStat,
+            HighOrderBlocks blocks, LongPredicate present) {
+        BuddyVerify v = new BuddyVerify(buddy, zone, onPcp, zoneStat, blocks, present);
         v.run();
         if (v.dropped > 0) {
             v.violations.add(v.where + ": ... and " + v.dropped + " more violations");
@@ -167,7 +187,67 @@ public final class BuddyVerify {
         }
         checkUnmergedBuddies(headOrder);
         checkPageblocks();
-        checkPageStates(covered, headOrder);
+        BitSet tails = blocks == null ? new BitSet() : tails();
+        checkPageStates(covered, headOrder, tails);
+        if (blocks != null) {
+            checkAccounting();
+        }
+    }
+
+    /** The tail pages of the allocator's live non-compound blocks in this zone, by {@code pfn - startPfn}. */
+    private BitSet tails() {
+        BitSet tails = new BitSet();
+        int span = (int) (endPfn - startPfn);
+        for (int i = 0; i < span; i++) {
+            int order = blocks.order(startPfn + i);
+            if (order == 0) {
+                continue;
+            }
+            long pfn = startPfn + i;
+            if (order >= freeArea.maxOrder() || (pfn & ((1L << order) - 1)) != 0 || i + (1 << order) > span) {
+                report(String.format("the allocator holds an order-%d block at pfn 0x%x, which is misaligned or "
+                        + "leaves the zone", order, pfn));
+                continue;
+            }
+            int inside = tails.nextSetBit(i);
+            if (inside >= 0 && inside < i + (1 << order) || tails.get(i)) {
+                report(String.format("the allocator's order-%d block at pfn 0x%x overlaps another of its blocks",
+                        order, pfn));
+            }
+            tails.set(i + 1, i + (1 << order));
+        }
+        return tails;
+    }
+
+    /** The head of the live non-compound block whose tail {@code pfn} is. */
+    private long headOf(long pfn) {
+        for (int order = 1; order < freeArea.maxOrder(); order++) {
+            long head = pfn & -(1L << order);
+            if (head != pfn && blocks.order(head) >= order) {
+                return head;
+            }
+        }
+        return -1;
+    }
+
+    /** Every page counted once: free + pcp + allocated = managed_pages, and + reserved = present_pages. */
+    private void checkAccounting() {
+        long managed = buddy.zoneManagedPages(zone);
+        long inUse = nrFree + nrPcp + nrAllocated;
+        if (inUse != managed) {
+            report(String.format("free %d + pcp %d + allocated %d = %d pages, but managed_pages is %d", nrFree, nrPcp,
+                    nrAllocated, inUse, managed));
+        }
+        if (present == null) {
+            return;
+        }
+        long presentPages = mem.getLong(zone + buddy.zoneLayout().presentPages);
+        long reserved = nrReserved - nrReservedHoles;
+        if (inUse + reserved != presentPages) {
+            report(String.format("free %d + pcp %d + allocated %d + reserved %d = %d pages, but present_pages is %d "
+                    + "(spanned %d minus %d holes)", nrFree, nrPcp, nrAllocated, reserved, inUse + reserved,
+                    presentPages, endPfn - startPfn, endPfn - startPfn - nrPresent));
+        }
     }
 
     /** Walks one free list, checking each entry; returns the number of well-formed entries. */
@@ -281,7 +361,7 @@ public final class BuddyVerify {
         }
     }
 
-    private void checkPageStates(BitSet covered, byte[] headOrder) {
+    private void checkPageStates(BitSet covered, byte[] headOrder, BitSet tails) {
         long blockNr = 1L << buddy.pageblockOrder();
         for (long block = startPfn & -blockNr; block < endPfn; block += blockNr) {
             if (!model.pfnValid(block)) {
@@ -289,25 +369,45 @@ public final class BuddyVerify {
                     if (covered.get((int) (pfn - startPfn))) {
                         report(String.format("pfn 0x%x is in a free block but has no memmap", pfn));
                     }
+                    if (present != null && present.test(pfn)) {
+                        nrPresent++; // a present page without memmap: the accounting will miss it
+                    }
                 }
                 continue;
             }
             for (long pfn = Math.max(block, startPfn); pfn < Math.min(block + blockNr, endPfn); pfn++) {
-                checkPageState(pfn, covered.get((int) (pfn - startPfn)), headOrder[(int) (pfn - startPfn)] != 0);
+                int i = (int) (pfn - startPfn);
+                checkPageState(pfn, covered.get(i), headOrder[i] != 0, tails.get(i));
             }
         }
     }
 
-    private void checkPageState(long pfn, boolean free, boolean head) {
-        if (!free && onPcp.get((int) (pfn - startPfn))) {
-            return; // PcpVerify checked it
+    private void checkPageState(long pfn, boolean free, boolean head, boolean tail) {
+        boolean hole = present != null && !present.test(pfn);
+        if (!hole) {
+            nrPresent++;
         }
         long page = model.pfnToPage(pfn);
+        if (tail) {
+            checkTail(pfn, page, free);
+        } else if (blocks != null && blocks.order(pfn) != 0 && (free || onPcp.get((int) (pfn - startPfn)))) {
+            report(String.format("pfn 0x%x is free but the allocator holds an order-%d block there", pfn,
+                    blocks.order(pfn)));
+        }
+        if (!free && onPcp.get((int) (pfn - startPfn))) {
+            nrPcp++;
+            return; // PcpVerify checked it
+        }
         long flags = mem.getLong(page + PageLayout.FLAGS);
         boolean reserved = PageFlags.testBit(flags, PageFlags.PG_reserved);
         int refcount = PageRef.pageRefCount(mem, page);
         boolean pageBuddy = PageType.pageBuddy(mem, page);
+        if (hole && !reserved) {
+            report(String.format("pfn 0x%x is a hole in memory but is not reserved: refcount %d, flags %s", pfn,
+                    refcount, flagsLayout.formatFlags(flags)));
+        }
         if (free) {
+            nrFree++;
             if (reserved) {
                 report(String.format("pfn 0x%x is free and reserved: %s", pfn, flagsLayout.formatFlags(flags)));
             }
@@ -319,12 +419,39 @@ public final class BuddyVerify {
             }
             return;
         }
+        if (reserved) {
+            nrReserved++;
+            nrReservedHoles += hole ? 1 : 0;
+        } else if (refcount > 0 || PageFlags.pageTail(mem, page) || tail) {
+            nrAllocated++;
+        }
         if (pageBuddy) {
             report(String.format("pfn 0x%x is PageBuddy (order %d) but on no free list", pfn,
                     Page.pagePrivate(mem, page)));
-        } else if (!reserved && refcount <= 0 && !PageFlags.pageTail(mem, page)) {
+        } else if (!reserved && refcount <= 0 && !PageFlags.pageTail(mem, page) && !tail) {
             report(String.format("pfn 0x%x is neither free, reserved nor allocated (refcount %d, flags %s)", pfn,
                     refcount, flagsLayout.formatFlags(flags)));
+        }
+    }
+
+    /**
+     * A tail page of a live non-compound block: allocated with its head, it must be nothing else (no reference,
+     * not free, on no pcp list, not reserved, no compound state).
+     */
+    private void checkTail(long pfn, long page, boolean free) {
+        long head = headOf(pfn);
+        String what = String.format("pfn 0x%x, a tail of the order-%d block allocated at pfn 0x%x,", pfn,
+                head < 0 ? 0 : blocks.order(head), head);
+        long flags = mem.getLong(page + PageLayout.FLAGS);
+        if (free) {
+            report(what + " is in a free block");
+        } else if (onPcp.get((int) (pfn - startPfn))) {
+            report(what + " is on a per-cpu list");
+        }
+        int refcount = PageRef.pageRefCount(mem, page);
+        if (refcount != 0 || PageFlags.testBit(flags, PageFlags.PG_reserved) || PageFlags.pageTail(mem, page)
+                || PageFlags.pageHead(mem, page)) {
+            report(String.format("%s has refcount %d, flags %s", what, refcount, flagsLayout.formatFlags(flags)));
         }
     }
 }

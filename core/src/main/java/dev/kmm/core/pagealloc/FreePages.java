@@ -24,23 +24,36 @@ final class FreePages {
     private final Vmstat vmstat;
     private final KmemTrace trace;
     private final long zoneLock;
+    /** page_owner, or null when off. */
+    private final PageOwner pageOwner;
+    /** The debug bookkeeping of non-compound blocks, or null when off. */
+    private final HighOrderBlocks blocks;
+    /** {@code want_init_on_free()}: the frames to clear, or null when off. */
+    private final PageFrames initOnFree;
 
-    FreePages(Buddy buddy, Vmstat vmstat, KmemTrace trace) {
+    FreePages(Buddy buddy, Vmstat vmstat, KmemTrace trace, PageOwner pageOwner, HighOrderBlocks blocks,
+            PageFrames initOnFree) {
         this.buddy = buddy;
         this.mem = buddy.mem();
         this.vmstat = vmstat;
         this.trace = trace;
         this.zoneLock = buddy.zoneLayout().lock;
+        this.pageOwner = pageOwner;
+        this.blocks = blocks;
+        this.initOnFree = initOnFree;
     }
 
     /**
-     * {@code free_pages_prepare(page, order, true, FPI_NONE)} for the allocator's frees.
+     * {@code free_pages_prepare(page, order, true, FPI_NONE)} for the allocator's frees: the checks and clearing of
+     * {@link Buddy#freePagesPrepare}, then {@code reset_page_owner} (a hwpoisoned page's too), and the pages
+     * zeroed when {@code want_init_on_free()} ({@code kernel_init_pages}).
      *
      * @return false when the page must not be freed (an order-0 hwpoisoned page)
      * @throws BadPageException for a page in a bad state; nothing was changed
      */
     boolean freePagesPrepare(long page, int order) {
-        KmemTrace.mmPageFree(trace, buddy.model().pageToPfn(page), order);
+        long pfn = buddy.model().pageToPfn(page);
+        KmemTrace.mmPageFree(trace, pfn, order);
         if (order > 0 && PageFlags.pageHead(mem, page) && PageFlags.compoundOrder(mem, page) == order) {
             for (int i = 1; i < 1 << order; i++) {
                 String reason = Compound.freeTailPagesCheck(mem, page, i);
@@ -50,7 +63,19 @@ final class FreePages {
                 }
             }
         }
-        return buddy.freePagesPrepare(page, order, true, Buddy.FPI_NONE);
+        boolean free = buddy.freePagesPrepare(page, order, true, Buddy.FPI_NONE);
+        if (pageOwner != null) {
+            pageOwner.resetPageOwner(pfn, order);
+        }
+        if (blocks != null) {
+            blocks.freed(pfn);
+        }
+        if (free && initOnFree != null) {
+            for (long i = 0; i < 1L << order; i++) {
+                initOnFree.clearPage(pfn + i);
+            }
+        }
+        return free;
     }
 
     /**

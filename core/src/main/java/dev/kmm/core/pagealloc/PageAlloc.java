@@ -91,6 +91,12 @@ public final class PageAlloc {
     private final Kswapd kswapd;
     private final ReentrantLock oomLock = new ReentrantLock();
     private final boolean initOnAlloc;
+    private final boolean initOnFree;
+    /** page_owner, or null when off: the allocator's only cost of it then is the null check. */
+    private final PageOwner pageOwner;
+    private final Consumer<PrintkLine> printk;
+    /** The non-compound high-order blocks, kept only under {@link Builder#debugVm}, else null. */
+    private final HighOrderBlocks blocks;
     private final boolean cma;
     private final int maxOrder;
     private final int nrOnlineNodes;
@@ -113,7 +119,12 @@ public final class PageAlloc {
         this.fallback = new Fallback(buddy, trace);
         boolean thp = b.layouts.config().nrPcpThp() > 0;
         this.rmqueue = new Rmqueue(buddy, fallback, vmstat, trace, b.printk, thp);
-        this.freePages = new FreePages(buddy, vmstat, trace);
+        this.initOnAlloc = b.initOnAlloc;
+        this.initOnFree = b.initOnFree;
+        this.pageOwner = b.pageOwner ? new PageOwner(buddy, b.clock, cpus.nrCpuIds()) : null;
+        this.blocks = b.debugVm ? new HighOrderBlocks(buddy.model().memmapStartPfn(), buddy.model().memmapEndPfn())
+                : null;
+        this.freePages = new FreePages(buddy, vmstat, trace, pageOwner, blocks, initOnFree ? b.frames : null);
         this.pcp = new PerCpuPageset(buddy, cpus, b.layouts.perCpuPages(), b.layouts.perCpuZonestat().size, rmqueue,
                 freePages, vmstat, trace);
         this.warnAlloc = new WarnAlloc(b.printk, b.clock, b.layouts.config().maxNumNodes());
@@ -122,7 +133,6 @@ public final class PageAlloc {
         this.frames = b.frames;
         this.space = b.space;
         this.kswapd = b.kswapd;
-        this.initOnAlloc = b.initOnAlloc;
         this.cma = buddy.migrateCma() >= 0;
         this.maxOrder = buddy.maxOrder();
         this.allocNofragment = AllocFlags.allocNofragment(zoneTypes.zoneDma32() >= 0);
@@ -149,6 +159,26 @@ public final class PageAlloc {
         this.nrOnlineNodes = online;
         if (!b.adoptPagesets) {
             setupPerCpuPageset();
+        }
+        this.printk = b.printk;
+        if (pageOwner != null && !b.pageOwnerInitLater) {
+            initPageOwner();
+        }
+    }
+
+    /**
+     * {@code init_page_owner()} (from {@code page_ext_init()}): page_owner starts recording, and each populated
+     * zone's pages allocated before get their early records and {@code init_early_allocated_pages}' line. For
+     * allocators built with {@link Builder#pageOwnerInitLater()}; call it once, before any CPU allocates.
+     *
+     * @throws IllegalStateException without page_owner, or when it was initialised already
+     */
+    public void initPageOwner() {
+        if (pageOwner == null) {
+            throw new IllegalStateException("page_owner is off");
+        }
+        for (String line : pageOwner.init(zoneTypes)) {
+            printk.accept(new PrintkLine(PrintkLine.Level.INFO, line));
         }
     }
 
@@ -202,6 +232,10 @@ public final class PageAlloc {
         private FailPageAlloc failPageAlloc;
         private GfpAllowedMask gfpAllowedMask = new GfpAllowedMask();
         private boolean initOnAlloc;
+        private boolean initOnFree;
+        private boolean pageOwner;
+        private boolean pageOwnerInitLater;
+        private boolean debugVm = PageAlloc.class.desiredAssertionStatus();
         private boolean numa;
         private int nrVmEventItems;
         private int[] cpuToNode;
@@ -259,6 +293,51 @@ public final class PageAlloc {
             return this;
         }
 
+        /**
+         * {@code init_on_free}: zero every freed page ({@code kernel_init_pages} in {@code free_pages_prepare}).
+         * Off by default, as in the kernel. With it on, allocations are not zeroed again: 6.1's
+         * {@code post_alloc_hook} clears at allocation only when {@code !want_init_on_free()}, {@code __GFP_ZERO}
+         * included, since every free page is already zero. Boot's frees ({@link Buddy#freePagesCore}) are not
+         * cleared: in kmm nothing writes the memory boot frees (memblock zeroes what it hands out, the initrd and
+         * the init sections are not loaded), so it is zero already, and clearing it would make the host commit the
+         * whole simulated RAM.
+         */
+        public Builder initOnFree(boolean on) {
+            this.initOnFree = on;
+            return this;
+        }
+
+        /**
+         * {@code page_owner=on}: record who allocated every page ({@link PageOwner}), at the cost of a stack walk
+         * per allocation and free. Off by default, as in the kernel. Building prints
+         * {@code init_early_allocated_pages}' line for each populated zone; {@link #close()} releases the
+         * records.
+         */
+        public Builder pageOwner(boolean on) {
+            this.pageOwner = on;
+            return this;
+        }
+
+        /**
+         * With {@link #pageOwner}: record nothing until {@link PageAlloc#initPageOwner()}, as a booting kernel's
+         * allocations before {@code page_ext_init()} go unrecorded.
+         */
+        public Builder pageOwnerInitLater() {
+            this.pageOwnerInitLater = true;
+            return this;
+        }
+
+        /**
+         * A CONFIG_DEBUG_VM-like bookkeeping for checks: the allocator remembers its live non-compound blocks of
+         * order above 0 (one byte per pfn) so that {@link PcpVerify#verifyAll} can tell their tail pages from
+         * leaked ones. Off, it costs one null check per allocation and free. Default: on when the JVM runs this
+         * class with assertions enabled ({@code -ea}, as test runners do), off otherwise.
+         */
+        public Builder debugVm(boolean on) {
+            this.debugVm = on;
+            return this;
+        }
+
         /** CONFIG_NUMA (default: the layouts have NUMA events): {@code __GFP_THISNODE} lists, NUMA statistics. */
         public Builder numa(boolean on) {
             this.numa = on;
@@ -283,7 +362,10 @@ public final class PageAlloc {
             return this;
         }
 
-        /** The clock of {@code warn_alloc}'s rate limit (default: {@link System#nanoTime}). */
+        /**
+         * {@code local_clock()} in nanoseconds: the clock of {@code warn_alloc}'s rate limit and of page_owner's
+         * timestamps (default: {@link System#nanoTime}).
+         */
         public Builder clock(LongSupplier nanoTime) {
             this.clock = Objects.requireNonNull(nanoTime, "nanoTime");
             return this;
@@ -339,6 +421,37 @@ public final class PageAlloc {
     /** {@code gfp_allowed_mask}. */
     public GfpAllowedMask gfpAllowedMask() {
         return gfpAllowedMask;
+    }
+
+    /** page_owner's records, or null when page_owner is off. */
+    public PageOwner pageOwner() {
+        return pageOwner;
+    }
+
+    /** {@code want_init_on_alloc(GFP_KERNEL)}: {@code init_on_alloc} is on. */
+    public boolean initOnAlloc() {
+        return initOnAlloc;
+    }
+
+    /** {@code want_init_on_free()}. */
+    public boolean initOnFree() {
+        return initOnFree;
+    }
+
+    /** Whether the debug bookkeeping of non-compound blocks is on ({@link Builder#debugVm}). */
+    public boolean debugVm() {
+        return blocks != null;
+    }
+
+    HighOrderBlocks highOrderBlocks() {
+        return blocks;
+    }
+
+    /** Releases what the allocator holds outside the simulated RAM: page_owner's records. */
+    public void close() {
+        if (pageOwner != null) {
+            pageOwner.close();
+        }
     }
 
     /** {@code numa_node_id()} of CPU {@code cpu}. */
@@ -519,7 +632,7 @@ public final class PageAlloc {
                     break;
                 }
                 nrAccount++;
-                prepNewPage(page, 0, gfp, 0);
+                prepNewPage(cpu, page, 0, gfp, 0);
                 pageArray[nrPopulated++] = page;
             }
         } finally {
@@ -573,7 +686,7 @@ public final class PageAlloc {
                 }
                 long page = rmqueue(cpu, preferredZone, zone, order, gfpMask, allocFlags, migratetype);
                 if (page != 0) {
-                    prepNewPage(page, order, gfpMask, allocFlags);
+                    prepNewPage(cpu, page, order, gfpMask, allocFlags);
                     if ((allocFlags & ALLOC_HIGHATOMIC) != 0) {
                         fallback.reserveHighatomicPageblock(cpu, page, zone);
                     }
@@ -611,21 +724,28 @@ public final class PageAlloc {
     }
 
     /**
-     * {@code prep_new_page}: {@code post_alloc_hook} (private cleared, refcount 1, the block zeroed for
-     * {@code __GFP_ZERO} or {@code init_on_alloc}), {@code prep_compound_page} for {@code __GFP_COMP}, and the
-     * pfmemalloc mark of a page that needed {@code ALLOC_NO_WATERMARKS} ({@code page->lru.next} bit 1).
+     * {@code prep_new_page} on {@code cpu}: {@code post_alloc_hook} (private cleared, refcount 1, the block zeroed
+     * when {@code !want_init_on_free() && want_init_on_alloc(gfp)}, i.e. for {@code init_on_alloc} or
+     * {@code __GFP_ZERO} unless freed pages are zero already, and {@code set_page_owner}),
+     * {@code prep_compound_page} for {@code __GFP_COMP}, and the pfmemalloc mark of a page that needed
+     * {@code ALLOC_NO_WATERMARKS} ({@code page->lru.next} bit 1).
      */
-    void prepNewPage(long page, int order, int gfpFlags, int allocFlags) {
+    void prepNewPage(Cpu cpu, long page, int order, int gfpFlags, int allocFlags) {
         Page.setPagePrivate(mem, page, 0);
         PageRef.setPageCount(mem, page, 1);
-        if (initOnAlloc || (gfpFlags & Gfp.__GFP_ZERO) != 0) {
+        if (!initOnFree && (initOnAlloc || (gfpFlags & Gfp.__GFP_ZERO) != 0)) {
             long pfn = buddy.model().pageToPfn(page);
             for (int i = 0; i < 1 << order; i++) {
                 frames.clearPage(pfn + i);
             }
         }
+        if (pageOwner != null) {
+            pageOwner.setPageOwner(cpu.id(), buddy.model().pageToPfn(page), order, gfpFlags);
+        }
         if (order != 0 && (gfpFlags & Gfp.__GFP_COMP) != 0) {
             Compound.prepCompoundPage(mem, page, order);
+        } else if (order != 0 && blocks != null) {
+            blocks.allocated(buddy.model().pageToPfn(page), order);
         }
         mem.putLong(page + PageLayout.LRU, (allocFlags & ALLOC_NO_WATERMARKS) != 0 ? 1L << 1 : 0);
     }
@@ -881,6 +1001,9 @@ public final class PageAlloc {
                 throw e;
             }
         } else if (!head) {
+            if (blocks != null) {
+                blocks.freed(buddy.model().pageToPfn(page)); // only the head page stays allocated
+            }
             while (order-- > 0) {
                 freeThePage(cpu, page + (PageLayout.SIZE << order), order, targetCpu);
             }

@@ -12,6 +12,7 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongPredicate;
 
 /**
  * A consistency check of one zone's per-cpu pagesets, the companion of {@link BuddyVerify} for the pages the
@@ -56,14 +57,27 @@ public final class PcpVerify {
      * the buddy state as {@link BuddyVerify} does, with the pages on pcp lists counted as held there (not as pages
      * in no state) and the zone counters read with every CPU's pending vmstat delta added.
      *
+     * <p>With the allocator's debug bookkeeping ({@link PageAlloc.Builder#debugVm}) the tail pages of its live
+     * non-compound blocks count as allocated (and are checked to be nothing else), and every page is accounted:
+     * free + pcp + allocated pages must equal the zone's {@code managed_pages}.
+     *
      * @return the violations of both checks; empty when the zone is consistent
      */
     public static List<String> verifyAll(PageAlloc alloc, long zone) {
+        return verifyAll(alloc, zone, null);
+    }
+
+    /**
+     * {@link #verifyAll(PageAlloc, long)}, knowing which pfns are memory ({@code present}: in
+     * {@code memblock.memory}): with the debug bookkeeping, free + pcp + allocated + reserved pages must also
+     * equal the zone's {@code present_pages} (its span minus the holes), and a hole's struct page must be reserved.
+     */
+    public static List<String> verifyAll(PageAlloc alloc, long zone, LongPredicate present) {
         PcpVerify v = new PcpVerify(alloc, zone);
         v.run();
         List<String> out = new ArrayList<>(v.violations);
         out.addAll(BuddyVerify.verifyZone(alloc.buddy(), zone, v.held,
-                item -> alloc.vmstat().zonePageStateSnapshot(zone, item)));
+                item -> alloc.vmstat().zonePageStateSnapshot(zone, item), alloc.highOrderBlocks(), present));
         return List.copyOf(out);
     }
 

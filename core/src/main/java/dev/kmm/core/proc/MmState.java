@@ -4,6 +4,7 @@ import dev.kmm.arena.KernelMemory;
 import dev.kmm.arena.addr.KernelAddressSpace;
 import dev.kmm.arena.layout.KernelLayouts;
 import dev.kmm.core.memblock.Memblock;
+import dev.kmm.core.pagealloc.PageOwner;
 import java.util.List;
 import java.util.Optional;
 
@@ -154,6 +155,14 @@ public interface MmState {
      * discarded, as on x86_64.
      */
     default Optional<Memblock> memblock() {
+        return Optional.empty();
+    }
+
+    /**
+     * page_owner's records when the kernel runs with {@code page_owner=on}, which gives debugfs
+     * {@code page_owner}; empty when it is off.
+     */
+    default Optional<PageOwner> pageOwner() {
         return Optional.empty();
     }
 }

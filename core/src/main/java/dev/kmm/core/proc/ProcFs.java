@@ -10,22 +10,27 @@ import java.util.stream.Stream;
  * The memory views by their paths, as a reader of a Linux 6.1 system would open them: {@code /proc/zoneinfo},
  * {@code /proc/buddyinfo}, {@code /proc/pagetypeinfo}, {@code /proc/meminfo}, {@code /proc/vmstat},
  * {@code /proc/iomem}, and debugfs {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved} where
- * the kernel keeps memblock.
+ * the kernel keeps memblock, and {@code /sys/kernel/debug/page_owner} when page_owner is on.
  */
 public final class ProcFs {
     private static final List<String> PROC = List.of("/proc/zoneinfo", "/proc/buddyinfo", "/proc/pagetypeinfo",
             "/proc/meminfo", "/proc/vmstat", "/proc/iomem");
     private static final String MEMBLOCK_MEMORY = "/sys/kernel/debug/memblock/memory";
     private static final String MEMBLOCK_RESERVED = "/sys/kernel/debug/memblock/reserved";
+    private static final String PAGE_OWNER = "/sys/kernel/debug/page_owner";
 
     private ProcFs() {
     }
 
-    /** The paths {@link #read} serves for this kernel: the debugfs files only when it kept memblock. */
+    /**
+     * The paths {@link #read} serves for this kernel: the memblock debugfs files only when it kept memblock,
+     * page_owner's only when it is on ({@code pageowner_init} creates the file then).
+     */
     public static List<String> paths(MmState state) {
-        return state.memblock().isPresent()
-                ? Stream.concat(PROC.stream(), Stream.of(MEMBLOCK_MEMORY, MEMBLOCK_RESERVED)).toList()
-                : PROC;
+        return Stream.of(PROC.stream(),
+                state.memblock().isPresent() ? Stream.of(MEMBLOCK_MEMORY, MEMBLOCK_RESERVED) : Stream.<String>empty(),
+                state.pageOwner().isPresent() ? Stream.of(PAGE_OWNER) : Stream.<String>empty())
+                .flatMap(s -> s).toList();
     }
 
     /**
@@ -54,6 +59,9 @@ public final class ProcFs {
         if (debugfs != null && state.memblock().isPresent()) {
             Memblock m = state.memblock().get();
             return debugfs.apply(m, m.config().physAddrBits());
+        }
+        if (path.equals(PAGE_OWNER) && state.pageOwner().isPresent()) {
+            return state.pageOwner().get().read();
         }
         throw new IllegalArgumentException("no such file: " + path + " (this kernel has " + paths(state) + ")");
     }

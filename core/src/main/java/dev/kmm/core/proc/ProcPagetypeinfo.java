@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * {@code /proc/pagetypeinfo} of Linux 6.1 (mm/vmstat.c): per online node with memory, the free lists counted
- * by walking them and the pageblocks counted by migrate type. The "Number of mixed blocks" table needs
- * CONFIG_PAGE_OWNER with {@code page_owner=on}; no kmm profile has it, so it is never printed.
+ * by walking them and the pageblocks counted by migrate type, and with {@code page_owner=on} the pageblocks that
+ * hold allocations of another migrate type ("Number of mixed blocks"). The kernel drains the pcp lists before that
+ * count; a page on a pcp list counts as free either way, so kmm does not.
  */
 public final class ProcPagetypeinfo {
     private ProcPagetypeinfo() {
@@ -119,6 +120,33 @@ public final class ProcPagetypeinfo {
 
     /** The text of {@code /proc/pagetypeinfo}. */
     public static String show(MmState state) {
-        return render(read(state));
+        List<PageTypeInfo> nodes = read(state);
+        if (state.pageOwner().isEmpty()) {
+            return render(nodes);
+        }
+        MmReader r = new MmReader(state);
+        StringBuilder sb = new StringBuilder();
+        for (PageTypeInfo n : nodes) {
+            sb.append(render(List.of(n)));
+            // pagetypeinfo_showmixedcount()
+            sb.append('\n').append(Fmt.left("Number of mixed blocks ", 23));
+            for (String t : n.migratetypes()) {
+                sb.append(Fmt.right(t, 12)).append(' ');
+            }
+            sb.append('\n');
+            long pgdat = r.pgdat(n.nodeId());
+            for (int z = 0; z < r.nrZones(); z++) {
+                long zone = r.zone(pgdat, z);
+                if (!r.populated(zone)) {
+                    continue;
+                }
+                sb.append("Node ").append(n.nodeId()).append(", zone ").append(Fmt.right(r.zoneName(z), 8)).append(' ');
+                for (long c : state.pageOwner().get().mixedBlockCounts(zone)) {
+                    sb.append(Fmt.ul(c, 12)).append(' ');
+                }
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
     }
 }

@@ -82,6 +82,24 @@ class CommandLineTest {
         assertThrows(IllegalArgumentException.class, () -> parse("loglevel=loud", Arch.ARM));
     }
 
+    /** init_on_alloc, init_on_free and page_owner take kstrtobool's values, off by default, the last one winning. */
+    @Test
+    void memoryDebugSwitches() {
+        BootParams none = parse("console=ttyS0", Arch.X86_64);
+        assertFalse(none.initOnAlloc() || none.initOnFree() || none.pageOwner());
+        BootParams on = parse("init_on_alloc=1 init_on_free=on page_owner=Yes", Arch.ARM64);
+        assertTrue(on.initOnAlloc() && on.initOnFree() && on.pageOwner());
+        BootParams off = parse("init_on_alloc=y init_on_alloc=0 init-on-free=ON init_on_free=off page_owner=N", Arch.ARM);
+        assertFalse(off.initOnAlloc() || off.initOnFree() || off.pageOwner());
+        assertTrue(parse("page_owner=on init_on_free=OFF", Arch.ARM).pageOwner());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("init_on_free=maybe", Arch.X86_64));
+        assertEquals("init_on_free=maybe: not a boolean (y/n/1/0/on/off); the kernel would warn \"Malformed early "
+                + "option\"", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parse("page_owner", Arch.X86_64));
+        assertThrows(IllegalArgumentException.class, () -> parse("init_on_alloc=o", Arch.X86_64));
+    }
+
     private static BootParams parse(String args, Arch arch) {
         return BootParams.parse(CommandLine.of(args, "", 2048), arch);
     }

@@ -174,6 +174,7 @@ final class AllocMachine implements AutoCloseable {
         if (inside != null && inside.contexts() == cpus) {
             inside.exit();
         }
+        alloc.close();
         m.close();
     }
 }
