@@ -9,23 +9,31 @@ import java.util.stream.Stream;
 /**
  * The memory views by their paths, as a reader of a Linux 6.1 system would open them: {@code /proc/zoneinfo},
  * {@code /proc/buddyinfo}, {@code /proc/pagetypeinfo}, {@code /proc/meminfo}, {@code /proc/vmstat},
- * {@code /proc/iomem}, and debugfs {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved} where
- * the kernel keeps memblock.
+ * {@code /proc/iomem}, debugfs {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved} where
+ * the kernel keeps memblock, and debugfs {@code /sys/kernel/debug/extfrag/unusable_index} and
+ * {@code .../extfrag_index} where it has CONFIG_COMPACTION.
  */
 public final class ProcFs {
     private static final List<String> PROC = List.of("/proc/zoneinfo", "/proc/buddyinfo", "/proc/pagetypeinfo",
             "/proc/meminfo", "/proc/vmstat", "/proc/iomem");
     private static final String MEMBLOCK_MEMORY = "/sys/kernel/debug/memblock/memory";
     private static final String MEMBLOCK_RESERVED = "/sys/kernel/debug/memblock/reserved";
+    private static final String EXTFRAG_UNUSABLE = "/sys/kernel/debug/extfrag/unusable_index";
+    private static final String EXTFRAG_INDEX = "/sys/kernel/debug/extfrag/extfrag_index";
 
     private ProcFs() {
     }
 
-    /** The paths {@link #read} serves for this kernel: the debugfs files only when it kept memblock. */
+    /**
+     * The paths {@link #read} serves for this kernel: the memblock files only when it kept memblock, the extfrag
+     * files only with CONFIG_COMPACTION.
+     */
     public static List<String> paths(MmState state) {
-        return state.memblock().isPresent()
-                ? Stream.concat(PROC.stream(), Stream.of(MEMBLOCK_MEMORY, MEMBLOCK_RESERVED)).toList()
-                : PROC;
+        Stream<String> memblock = state.memblock().isPresent() ? Stream.of(MEMBLOCK_MEMORY, MEMBLOCK_RESERVED)
+                : Stream.empty();
+        Stream<String> extfrag = state.config().has(Kconfig.COMPACTION) ? Stream.of(EXTFRAG_UNUSABLE, EXTFRAG_INDEX)
+                : Stream.empty();
+        return Stream.of(PROC.stream(), memblock, extfrag).flatMap(s -> s).toList();
     }
 
     /**
@@ -41,6 +49,8 @@ public final class ProcFs {
             case "/proc/meminfo" -> ProcMeminfo::show;
             case "/proc/vmstat" -> ProcVmstat::show;
             case "/proc/iomem" -> ProcIomem::show;
+            case EXTFRAG_UNUSABLE -> state.config().has(Kconfig.COMPACTION) ? ProcExtfrag::showUnusable : null;
+            case EXTFRAG_INDEX -> state.config().has(Kconfig.COMPACTION) ? ProcExtfrag::showExtfrag : null;
             default -> null;
         };
         if (proc != null) {
