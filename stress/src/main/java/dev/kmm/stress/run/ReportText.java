@@ -195,7 +195,7 @@ public final class ReportText {
 
     /** The report without its timing section. */
     public static String withoutTiming(String text) {
-        int at = text.indexOf("\n" + TIMING_HEADER + "\n");
+        int at = text.indexOf("\n\n" + TIMING_HEADER + "\n");
         return at < 0 ? text : text.substring(0, at + 1);
     }
 
