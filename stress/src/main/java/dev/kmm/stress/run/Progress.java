@@ -1,5 +1,6 @@
 package dev.kmm.stress.run;
 
+import java.text.DecimalFormat;
 import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -38,14 +39,14 @@ interface Progress extends AutoCloseable {
                 .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                 .setUpdateIntervalMillis(250)
                 .setUnit(" ops", 1)
-                .showSpeed()
+                .showSpeed(new DecimalFormat("#"))
                 .continuousUpdate()
                 .build();
         return new Progress() {
             @Override
             public void advance(long steps) {
                 pb.stepBy(steps);
-                pb.setExtraMessage("free " + freePages.getAsLong() + " pages");
+                pb.setExtraMessage(" free " + freePages.getAsLong() + " pages");
             }
 
             @Override

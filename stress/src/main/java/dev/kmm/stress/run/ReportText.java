@@ -186,7 +186,7 @@ public final class ReportText {
             new Table(true, false, true)
                     .row("boot", seconds(tm.bootNanos()), "s")
                     .row("workload", seconds(tm.workloadNanos()), "s")
-                    .row("cleanup and verify", seconds(tm.cleanupNanos()), "s")
+                    .row("views, cleanup, verify", seconds(tm.cleanupNanos()), "s")
                     .row("allocator calls/s", Math.round(tm.opsPerSecond()), "")
                     .appendTo(sb, "  ");
         }

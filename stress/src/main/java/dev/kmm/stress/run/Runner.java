@@ -111,10 +111,10 @@ public final class Runner {
             CyclicBarrier done = new CyclicBarrier(threads, this::snapshotAfter);
             CyclicBarrier freed = new CyclicBarrier(threads);
             List<Thread> workers = new ArrayList<>();
+            KmemTrace.Attachment probes = kernel.trace().attach(new KmemCounters(byCpu),
+                    KmemEvent.MM_PAGE_ALLOC_ZONE_LOCKED, KmemEvent.MM_PAGE_ALLOC_EXTFRAG);
             try (Progress progress = config.progress()
-                    ? Progress.bar(config.workload().id(), total, () -> zoneFreePages(kernel)) : Progress.NONE;
-                 KmemTrace.Attachment probes = kernel.trace().attach(new KmemCounters(byCpu),
-                         KmemEvent.MM_PAGE_ALLOC_ZONE_LOCKED, KmemEvent.MM_PAGE_ALLOC_EXTFRAG)) {
+                    ? Progress.bar(config.workload().id(), total, () -> zoneFreePages(kernel)) : Progress.NONE) {
                 for (int t = 0; t < threads; t++) {
                     int[] own = new int[(nrCpus - t + threads - 1) / threads];
                     for (int i = 0; i < own.length; i++) {
@@ -134,6 +134,8 @@ public final class Runner {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
+            } finally {
+                probes.close();
             }
             if (failure.get() != null) {
                 Throwable e = failure.get();
@@ -153,7 +155,7 @@ public final class Runner {
                 blocks += c[0];
                 pages += c[1];
             }
-            long cleanupNanos = System.nanoTime() - cleanupStart + (cleanupStart - workloadEnd);
+            long cleanupNanos = System.nanoTime() - workloadEnd;
             RunStats sum = new RunStats(maxOrder, migratetypes.size(), nodes);
             for (RunStats s : stats) {
                 sum.add(s);
