@@ -33,20 +33,23 @@ final class RunCommand implements Callable<Integer> {
     MachineOptions machineOptions;
 
     @Option(names = "--workload", paramLabel = "NAME", defaultValue = "mixed",
-            description = "the workload: ${COMPLETION-CANDIDATES} (default: mixed)", completionCandidates = WorkloadNames.class)
+            description = "the workload: ${COMPLETION-CANDIDATES} (default: mixed)",
+            completionCandidates = WorkloadNames.class)
     String workload;
 
     @Option(names = "--ops", paramLabel = "N", description = "steps to run, over all threads")
     Long ops;
 
-    @Option(names = "--duration", paramLabel = "D", description = "run for this long instead (500ms, 5s, 2m); not reproducible")
+    @Option(names = "--duration", paramLabel = "D",
+            description = "run for this long instead (500ms, 5s, 2m); not reproducible")
     String duration;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
             description = "worker threads: 1 (deterministic, the default) or up to the CPUs (parallel)")
     int threads;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of every random choice (default: 1)")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+            description = "seed of every random choice (default: 1)")
     long seed;
 
     @Option(names = "--show", split = ",", paramLabel = "VIEW",
@@ -85,7 +88,9 @@ final class RunCommand implements Callable<Integer> {
             "slices of 1 to 64 steps in an order the seed decides, so the same machine, workload, --ops and --seed",
             "print the same report byte for byte, timing section aside (--no-timing leaves it out). --duration and",
             "--threads N > 1 are not reproducible: a timed run stops when the host clock says so, and N threads",
-            "(parallel mode, thread i owning the CPUs whose number modulo N is i) race as CPUs do.",
+            "(parallel mode, thread i owning the CPUs whose number modulo N is i) race as CPUs do; a thread with",
+            "one CPU frees nothing remotely. warn_alloc keeps the kernel's rate limit of one warning per 10 s of",
+            "host time, so runs longer than that may print different warn_alloc lines.",
             "",
             "End of workload ('after'): the views are read when the last step has returned, with the workload's",
             "blocks still held and the pcp lists as they were. Then every block still held is freed, every CPU's pcp",
@@ -130,7 +135,8 @@ final class RunCommand implements Callable<Integer> {
         for (String v : show) {
             String name = v.trim().toLowerCase(Locale.ROOT);
             if (!BootCommand.VIEWS.contains(name)) {
-                throw new UsageException("--show: unknown view '" + v + "'; views: " + String.join(", ", BootCommand.VIEWS));
+                throw new UsageException("--show: unknown view '" + v + "'; views: "
+                        + String.join(", ", BootCommand.VIEWS));
             }
             views.add(name);
         }

@@ -122,7 +122,8 @@ class ExtfragTest {
         ProcConfig noCompaction = new ProcConfig(ProcConfig.DEBIAN_X86_64.pageAlloc(), 9, options);
         try (FakeKernel k = machine(noCompaction, new long[][][] {{null, null, new long[11]}})) {
             assertTrue(ProcFs.paths(k).stream().noneMatch(p -> p.contains("extfrag")), ProcFs.paths(k).toString());
-            assertThrows(IllegalArgumentException.class, () -> ProcFs.read(k, "/sys/kernel/debug/extfrag/extfrag_index"));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ProcFs.read(k, "/sys/kernel/debug/extfrag/extfrag_index"));
         }
         try (FakeKernel k = machine(ProcConfig.DEBIAN_X86_64, new long[][][] {{null, null, new long[11]}})) {
             assertTrue(ProcFs.paths(k).containsAll(List.of("/sys/kernel/debug/extfrag/unusable_index",

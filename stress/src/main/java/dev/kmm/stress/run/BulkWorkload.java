@@ -9,7 +9,8 @@ import static dev.kmm.core.gfp.Gfp.__GFP_HIGHMEM;
  * vmalloc use. Each step frees one due page (single order-0 frees, as those users release them) or, when none is
  * due, asks for a burst: 1 to 8 pages (20%), 16, 32 or 64 (20% each), 128 (15%) or 256 (5%), with
  * {@code GFP_KERNEL} (50%), {@code GFP_ATOMIC} (25%) or vmalloc's {@code GFP_KERNEL|__GFP_HIGHMEM} (25%). A burst's
- * pages share one exponential lifetime, scaled so the pages held settle near 90% of this worker's memory, where bursts start to come back short.
+ * pages share one exponential lifetime, scaled so the pages held settle near 90% of this worker's memory, where
+ * bursts start to come back short (the bulk path wants the low watermark plus the burst free).
  */
 final class BulkWorkload extends Workload {
     static final int[] GFP = {GFP_KERNEL, GFP_ATOMIC, GFP_KERNEL | __GFP_HIGHMEM};

@@ -10,6 +10,7 @@ import static dev.kmm.core.gfp.Gfp.__GFP_NOWARN;
 import dev.kmm.arena.layout.KernelConstants;
 import dev.kmm.core.boot.ZoneInfo;
 import dev.kmm.core.pagealloc.Buddy;
+import dev.kmm.core.pagealloc.ZoneWatermarkCheck;
 import java.util.Arrays;
 import java.util.List;
 
@@ -100,10 +101,11 @@ final class PressureWorkload extends Workload {
                 continue;
             }
             long free = w.buddy.zonePageState(zone, Buddy.NR_FREE_PAGES);
-            long min = w.alloc.watermarks().wmarkPages(zone, KernelConstants.WMARK_MIN);
+            ZoneWatermarkCheck wm = w.alloc.watermarks();
+            long min = wm.wmarkPages(zone, KernelConstants.WMARK_MIN);
             s.lowestFree[z] = Math.min(s.lowestFree[z], free);
-            s.maxBoost[z] = Math.max(s.maxBoost[z], min - w.alloc.watermarks().watermark(zone, KernelConstants.WMARK_MIN));
-            if (free < w.alloc.watermarks().wmarkPages(zone, KernelConstants.WMARK_LOW)) {
+            s.maxBoost[z] = Math.max(s.maxBoost[z], min - wm.watermark(zone, KernelConstants.WMARK_MIN));
+            if (free < wm.wmarkPages(zone, KernelConstants.WMARK_LOW)) {
                 s.belowLow[z]++;
                 if (free < min) {
                     s.belowMin[z]++;

@@ -60,7 +60,8 @@ public final class ReportText {
         RunReport.Pcp p = r.pcp();
         section(sb, "per-CPU page lists");
         new Table(true, false, true)
-                .row("pcp hit rate", p.eligible() == 0 ? "n/a" : String.format(Locale.ROOT, "%.2f%%", p.hitRatePercent()),
+                .row("pcp hit rate",
+                        p.eligible() == 0 ? "n/a" : String.format(Locale.ROOT, "%.2f%%", p.hitRatePercent()),
                         p.hits() + " of " + p.eligible() + " single allocations of order 0-3 took no zone->lock")
                 .row("blocks under zone->lock", p.refillBlocks(), "to refill pcp lists")
                 .row("", p.directBlocks(), "for the caller directly")
