@@ -23,7 +23,7 @@ public final class ReportJson {
     /** The document, ending with a newline; without {@code "timing"} when {@code timing} is false. */
     public static String render(RunReport r, boolean timing) {
         RunReport doc = timing ? r : new RunReport(r.setup(), r.totals(), r.orders(), r.failures(), r.pcp(),
-                r.fallbacks(), r.bulk(), r.numa(), r.watermarks(), r.workload(), r.warnAlloc(), r.views(), r.verify(),
+                r.fallbacks(), r.bulk(), r.numa(), r.watermarks(), r.workloadCounters(), r.warnAlloc(), r.views(), r.verify(),
                 null);
         try {
             return MAPPER.writeValueAsString(doc) + "\n";

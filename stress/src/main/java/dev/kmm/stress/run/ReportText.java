@@ -136,10 +136,10 @@ public final class ReportText {
             wt.appendTo(sb, "  ");
         }
 
-        if (!r.workload().isEmpty()) {
+        if (!r.workloadCounters().isEmpty()) {
             section(sb, s.workload() + " workload");
             Table wt = new Table(true, false);
-            r.workload().forEach(wt::row);
+            r.workloadCounters().forEach(wt::row);
             wt.appendTo(sb, "  ");
         }
 

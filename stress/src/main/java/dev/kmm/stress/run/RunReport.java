@@ -7,10 +7,12 @@ import java.util.Map;
 /**
  * The result of a run: everything the text report and the JSON document hold, the same numbers in both. Only
  * {@link #timing()} differs from one run to the next; in deterministic mode the rest is a function of the machine,
- * workload, steps and seed.
+ * workload, steps and seed. {@code workloadCounters} holds what only one workload counts (fragment's phases,
+ * numa's filled node, pressure's preload), in the workload's order; {@code bulk}, {@code numa} and
+ * {@code watermarks} belong to the bulk, numa and pressure workloads and are null or empty for the others.
  */
 public record RunReport(Setup setup, Totals totals, List<OrderRow> orders, List<GfpFailures> failures, Pcp pcp,
-        Fallbacks fallbacks, Bulk bulk, Numa numa, List<Watermarks> watermarks, Map<String, Long> workload,
+        Fallbacks fallbacks, Bulk bulk, Numa numa, List<Watermarks> watermarks, Map<String, Long> workloadCounters,
         WarnAlloc warnAlloc, Views views, Verify verify, Timing timing) {
 
     /**
