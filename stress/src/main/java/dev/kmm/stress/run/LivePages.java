@@ -19,6 +19,11 @@ final class LivePages {
         return size;
     }
 
+    /** Slots the arrays have room for; they double when full. */
+    int capacity() {
+        return death.length;
+    }
+
     /** Base pages held: the sum of {@code 1 << order}. */
     long pages() {
         return pages;
