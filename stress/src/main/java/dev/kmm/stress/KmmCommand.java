@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "kmm", mixinStandardHelpOptions = true, version = "kmm 0.1.0 (Linux 6.1 memory management)",
         description = {"The Linux 6.1 memory-management subsystem, simulated.",
-            "Without a subcommand, kmm runs the mixed workload on the default machine and prints the report, as",
-            "'kmm run' does."},
+            "Without a subcommand, kmm runs the mixed workload on the default machine",
+            "and prints the report, as 'kmm run' does."},
         subcommands = {BootCommand.class, RunCommand.class, LayoutCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the simulated kernel reported a failure", "2:bad usage",

@@ -69,42 +69,65 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The help text's description, with every workload's. */
+    /** The help text's description, with every workload's, in lines of at most {@value #HELP_WIDTH} columns. */
     static String[] description() {
-        List<String> d = new ArrayList<>(List.of(
-            "Boot a simulated machine (options as for 'kmm boot'), run a workload on its page allocator across its",
-            "CPUs, and report: operations, allocation failures by order and by GFP mask, the pcp hit rate, fallbacks",
-            "and pageblock steals, /proc/buddyinfo after boot and at the end of the workload, debugfs",
-            "extfrag/unusable_index and extfrag/extfrag_index at the end, warn_alloc lines, the result of",
-            "Kernel.verify(), and host timings in a section of their own.",
-            "",
-            "Workloads (default steps in brackets):"));
+        List<String> d = new ArrayList<>();
+        d.add("Run a workload on a booted machine's page allocator and print the report.");
+        d.add("");
+        wrap(d, "", "The machine boots as with 'kmm boot' (same options); the workload runs across its CPUs. The "
+                + "report: operations, allocation failures by order and by GFP mask, the pcp hit rate, fallbacks "
+                + "and pageblock steals, /proc/buddyinfo after boot and at the end of the workload, debugfs "
+                + "extfrag/unusable_index and extfrag/extfrag_index at the end, warn_alloc lines, the result of "
+                + "Kernel.verify(), and host timings in a section of their own.");
+        d.add("");
+        d.add("Workloads (default steps in brackets):");
         for (WorkloadKind k : WorkloadKind.values()) {
-            d.add(String.format("  %-9s [%d] %s", k.id(), k.defaultSteps(), k.description()));
+            wrap(d, String.format("  %-9s ", k.id()), "[" + k.defaultSteps() + "] " + k.description());
         }
-        d.addAll(List.of(
-            "",
-            "Determinism: with one thread (the default) the thread drives every CPU, switching among them in time",
-            "slices of 1 to 64 steps in an order the seed decides, so the same machine, workload, --ops and --seed",
-            "print the same report byte for byte, timing section aside (--no-timing leaves it out). --duration and",
-            "--threads N > 1 are not reproducible: a timed run stops when the host clock says so, and N threads",
-            "(parallel mode, thread i owning the CPUs whose number modulo N is i) race as CPUs do; a thread with",
-            "one CPU frees nothing remotely. warn_alloc keeps the kernel's rate limit of one warning per 10 s of",
-            "host time, so runs longer than that may print different warn_alloc lines.",
-            "",
-            "End of workload ('after'): the views are read when the last step has returned, with the workload's",
-            "blocks still held and the pcp lists as they were. Then every block still held is freed, every CPU's pcp",
-            "lists are drained, and Kernel.verify() checks the allocator; the buddy lists must hold the free pages",
-            "of the start again.",
-            "",
-            "pcp hit rate: of the successful single allocations of order 0 to 3 (the orders the per-CPU lists",
-            "serve), the share during which no kmem:mm_page_alloc_zone_locked event fired: served from a per-CPU",
-            "list without taking zone->lock (a pcp refill or a buddy allocation is a miss). Bulk bursts are counted",
-            "in their own section.",
-            "",
-            "Allocation failures are results, not errors: the exit code is 0 unless verify() finds a problem (1).",
-            "A progress bar (steps, steps/s, free pages) is drawn on stderr when it is a terminal, unless --json."));
+        d.add("");
+        wrap(d, "", "Determinism: with one thread (the default) the thread drives every CPU, switching among them "
+                + "in time slices of 1 to 64 steps in an order the seed decides, so the same machine, workload, "
+                + "--ops and --seed print the same report byte for byte, timing section aside (--no-timing leaves "
+                + "it out). --duration and --threads N > 1 are not reproducible: a timed run stops when the host "
+                + "clock says so, and N threads (parallel mode, thread i owning the CPUs whose number modulo N is "
+                + "i) race as CPUs do; a thread with one CPU frees nothing remotely. warn_alloc keeps the kernel's "
+                + "rate limit of one warning per 10 s of host time, so runs longer than that may print different "
+                + "warn_alloc lines.");
+        d.add("");
+        wrap(d, "", "End of workload ('after'): the views are read when the last step has returned, with the "
+                + "workload's blocks still held and the pcp lists as they were. Then every block still held is "
+                + "freed, every CPU's pcp lists are drained, and Kernel.verify() checks the allocator; the buddy "
+                + "lists must hold the free pages of the start again.");
+        d.add("");
+        wrap(d, "", "pcp hit rate: of the successful single allocations of order 0 to 3 (the orders the per-CPU "
+                + "lists serve), the share during which no kmem:mm_page_alloc_zone_locked event fired: served "
+                + "from a per-CPU list without taking zone->lock (a pcp refill or a buddy allocation is a miss). "
+                + "Bulk bursts are counted in their own section.");
+        d.add("");
+        wrap(d, "", "Allocation failures are results, not errors: the exit code is 0 unless verify() finds a "
+                + "problem (1). A progress bar (steps, steps/s, free pages) is drawn on stderr when the console is "
+                + "a terminal, unless --json.");
+        d.add("");
         return d.toArray(String[]::new);
+    }
+
+    static final int HELP_WIDTH = 78;
+
+    /** Adds {@code text} to {@code out} in lines of at most {@link #HELP_WIDTH}, the first after {@code head}. */
+    private static void wrap(List<String> out, String head, String text) {
+        String indent = " ".repeat(head.length());
+        StringBuilder line = new StringBuilder(head);
+        for (String word : text.split(" ")) {
+            if (line.length() > indent.length() && line.length() + 1 + word.length() > HELP_WIDTH) {
+                out.add(line.toString());
+                line = new StringBuilder(indent);
+            }
+            if (line.length() > indent.length()) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        out.add(line.toString());
     }
 
     @Override
