@@ -1,6 +1,7 @@
 package dev.kmm.stress;
 
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,12 +12,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "kmm", mixinStandardHelpOptions = true, version = "kmm 0.1.0 (Linux 6.1 memory management)",
         description = {"The Linux 6.1 memory-management subsystem, simulated.",
-            "Without a subcommand, kmm boots the default machine (as 'kmm boot' does) and prints its boot lines."},
-        subcommands = {BootCommand.class, LayoutCommand.class, CommandLine.HelpCommand.class},
+            "Without a subcommand, kmm runs the mixed workload on the default machine",
+            "and prints the report, as 'kmm run' does."},
+        subcommands = {BootCommand.class, RunCommand.class, LayoutCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the simulated kernel reported a failure", "2:bad usage",
             "3:internal error (rerun with --verbose for the stack trace)"})
-public final class KmmCommand implements Runnable {
+public final class KmmCommand implements Callable<Integer> {
     static final int EXIT_USAGE = 2;
     static final int EXIT_INTERNAL = 3;
 
@@ -26,19 +28,17 @@ public final class KmmCommand implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "print stack traces of errors")
     boolean verbose;
 
+    /** {@code kmm} alone: {@code kmm run}, the mixed workload's default steps on the default machine. */
     @Override
-    public void run() {
-        CommandLine boot = spec.commandLine().getSubcommands().get("boot");
-        int exit = boot.execute();
-        if (exit != 0) {
-            throw new CommandLine.ExecutionException(spec.commandLine(), "boot failed with exit code " + exit);
-        }
+    public Integer call() {
+        return spec.commandLine().getSubcommands().get("run").execute();
     }
 
     /** Builds the command line with kmm's error handling: one line per error, a stack trace only with --verbose. */
     public static CommandLine commandLine() {
         KmmCommand root = new KmmCommand();
         CommandLine cl = new CommandLine(root);
+        cl.getSubcommands().get("run").getCommandSpec().usageMessage().description(RunCommand.description());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
             boolean usage = ex instanceof UsageException || ex instanceof IllegalArgumentException;

@@ -32,14 +32,6 @@ class BootCommandTest {
     }
 
     @Test
-    void kmmAloneBootsTheDefaultMachine() {
-        LayoutCommandTest.Run alone = run();
-        LayoutCommandTest.Run boot = run("boot");
-        assertEquals(0, alone.exit(), alone.err());
-        assertEquals(boot.out(), alone.out());
-    }
-
-    @Test
     void bootargsShapeMemory() {
         LayoutCommandTest.Run r = run("boot", "--bootargs", "mem=512M vmalloc=128M");
         assertEquals(0, r.exit(), r.err());

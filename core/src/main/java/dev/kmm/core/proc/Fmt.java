@@ -30,4 +30,14 @@ final class Fmt {
         String h = Long.toHexString(v);
         return h.length() >= width ? h : "0".repeat(width - h.length()) + h;
     }
+
+    /** {@code %Nd} or, with {@code zeroPad}, {@code %0Nd}: the zeros go after the sign, as C puts them. */
+    static String d(long v, int width, boolean zeroPad) {
+        String s = Long.toString(v);
+        if (!zeroPad || s.length() >= width) {
+            return right(s, width);
+        }
+        String digits = v < 0 ? s.substring(1) : s;
+        return (v < 0 ? "-" : "") + "0".repeat(width - s.length()) + digits;
+    }
 }

@@ -9,8 +9,10 @@ import java.util.stream.Stream;
 /**
  * The memory views by their paths, as a reader of a Linux 6.1 system would open them: {@code /proc/zoneinfo},
  * {@code /proc/buddyinfo}, {@code /proc/pagetypeinfo}, {@code /proc/meminfo}, {@code /proc/vmstat},
- * {@code /proc/iomem}, and debugfs {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved} where
- * the kernel keeps memblock, and {@code /sys/kernel/debug/page_owner} when page_owner is on.
+ * {@code /proc/iomem}, debugfs {@code /sys/kernel/debug/memblock/memory} and {@code .../reserved} where
+ * the kernel keeps memblock, debugfs {@code /sys/kernel/debug/extfrag/unusable_index} and
+ * {@code .../extfrag_index} where it has CONFIG_COMPACTION, and {@code /sys/kernel/debug/page_owner} when
+ * page_owner is on.
  */
 public final class ProcFs {
     private static final List<String> PROC = List.of("/proc/zoneinfo", "/proc/buddyinfo", "/proc/pagetypeinfo",
@@ -18,19 +20,24 @@ public final class ProcFs {
     private static final String MEMBLOCK_MEMORY = "/sys/kernel/debug/memblock/memory";
     private static final String MEMBLOCK_RESERVED = "/sys/kernel/debug/memblock/reserved";
     private static final String PAGE_OWNER = "/sys/kernel/debug/page_owner";
+    private static final String EXTFRAG_UNUSABLE = "/sys/kernel/debug/extfrag/unusable_index";
+    private static final String EXTFRAG_INDEX = "/sys/kernel/debug/extfrag/extfrag_index";
 
     private ProcFs() {
     }
 
     /**
-     * The paths {@link #read} serves for this kernel: the memblock debugfs files only when it kept memblock,
-     * page_owner's only when it is on ({@code pageowner_init} creates the file then).
+     * The paths {@link #read} serves for this kernel: the memblock files only when it kept memblock, the extfrag
+     * files only with CONFIG_COMPACTION, page_owner's only when it is on ({@code pageowner_init} creates the file
+     * then).
      */
     public static List<String> paths(MmState state) {
-        return Stream.of(PROC.stream(),
-                state.memblock().isPresent() ? Stream.of(MEMBLOCK_MEMORY, MEMBLOCK_RESERVED) : Stream.<String>empty(),
-                state.pageOwner().isPresent() ? Stream.of(PAGE_OWNER) : Stream.<String>empty())
-                .flatMap(s -> s).toList();
+        Stream<String> memblock = state.memblock().isPresent() ? Stream.of(MEMBLOCK_MEMORY, MEMBLOCK_RESERVED)
+                : Stream.empty();
+        Stream<String> extfrag = state.config().has(Kconfig.COMPACTION) ? Stream.of(EXTFRAG_UNUSABLE, EXTFRAG_INDEX)
+                : Stream.empty();
+        Stream<String> pageOwner = state.pageOwner().isPresent() ? Stream.of(PAGE_OWNER) : Stream.empty();
+        return Stream.of(PROC.stream(), memblock, extfrag, pageOwner).flatMap(s -> s).toList();
     }
 
     /**
@@ -46,6 +53,8 @@ public final class ProcFs {
             case "/proc/meminfo" -> ProcMeminfo::show;
             case "/proc/vmstat" -> ProcVmstat::show;
             case "/proc/iomem" -> ProcIomem::show;
+            case EXTFRAG_UNUSABLE -> state.config().has(Kconfig.COMPACTION) ? ProcExtfrag::showUnusable : null;
+            case EXTFRAG_INDEX -> state.config().has(Kconfig.COMPACTION) ? ProcExtfrag::showExtfrag : null;
             default -> null;
         };
         if (proc != null) {
