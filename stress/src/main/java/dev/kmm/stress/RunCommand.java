@@ -5,11 +5,14 @@ import dev.kmm.stress.run.Durations;
 import dev.kmm.stress.run.ReportJson;
 import dev.kmm.stress.run.ReportText;
 import dev.kmm.stress.run.RunConfig;
+import dev.kmm.stress.run.RunPictures;
 import dev.kmm.stress.run.RunReport;
 import dev.kmm.stress.run.Runner;
 import dev.kmm.stress.run.WorkloadKind;
 import java.io.Console;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,6 +65,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--no-timing", description = "leave out the host timings")
     boolean noTiming;
+
+    @Option(names = "--plot", paramLabel = "DIR",
+            description = "write PNG pictures into DIR: free blocks per order over the run, and the pageblock map "
+                    + "(migrate type and fill) at the end of the workload")
+    Path plot;
 
     static final class WorkloadNames extends ArrayList<String> {
         WorkloadNames() {
@@ -176,9 +184,10 @@ final class RunCommand implements Callable<Integer> {
         Console console = System.console();
         boolean progress = !json && console != null && console.isTerminal();
         RunConfig config = new RunConfig(kind, steps, durationNanos, threads, seed, paths, progress);
+        RunPictures pictures = plot == null ? null : new RunPictures();
         RunReport report;
         try {
-            report = Runner.run(machine, config);
+            report = Runner.run(machine, config, pictures);
         } catch (UnsupportedOperationException e) {
             if (e.getMessage() == null || !e.getMessage().contains("not ported")) {
                 throw e;
@@ -190,6 +199,17 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? ReportJson.render(report, !noTiming) : ReportText.render(report, !noTiming));
         out.flush();
+        if (pictures != null) {
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                for (Path png : pictures.write(plot)) {
+                    err.println("kmm: wrote " + png);
+                }
+            } catch (IOException e) {
+                throw new UsageException("--plot " + plot + ": cannot write the pictures: " + e.getMessage());
+            }
+            err.flush();
+        }
         return report.verify().problems().isEmpty() ? 0 : 1;
     }
 }

@@ -158,6 +158,31 @@ class RunCommandTest {
         assertTrue(out.contains("  Kernel.verify(): no problems\n"), out);
     }
 
+    /**
+     * --plot writes the pictures (the timeline sampled through the fill and scatter phases too) and changes
+     * nothing in the report: sampling only reads.
+     */
+    @Test
+    void plotWritesPicturesAndLeavesTheReportAsItWas(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String[] args = {"run", "--workload", "fragment", "--mem", "256M", "--ops", "300", "--no-timing"};
+        LayoutCommandTest.Run plain = run(args);
+        java.nio.file.Path out = dir.resolve("out");
+        String[] withPlot = java.util.Arrays.copyOf(args, args.length + 2);
+        withPlot[args.length] = "--plot";
+        withPlot[args.length + 1] = out.toString();
+        LayoutCommandTest.Run plotted = run(withPlot);
+        assertEquals(0, plotted.exit(), plotted.err());
+        assertEquals(plain.out(), plotted.out());
+        // 256M leaves the Versatile Express one zone: no per-zone picture.
+        assertTrue(!java.nio.file.Files.exists(out.resolve("free-blocks-by-zone.png")), plotted.err());
+        for (String png : List.of("free-blocks.png", "pageblock-map.png")) {
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(out.resolve(png).toFile());
+            assertTrue(image != null && image.getWidth() >= 1000, png);
+            assertTrue(plotted.err().contains("kmm: wrote " + out.resolve(png)), plotted.err());
+        }
+    }
+
     @Test
     void bulkCountsBursts() {
         LayoutCommandTest.Run r = run("run", "--workload", "bulk", "--mem", "256M", "--ops", "40000", "--no-timing");

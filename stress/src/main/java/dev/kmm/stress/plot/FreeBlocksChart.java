@@ -29,7 +29,7 @@ final class FreeBlocksChart {
     /** Height of one panel of the per-zone chart. */
     static final int ZONE_PANEL_HEIGHT = 300;
 
-    static final String X_LABEL = "operations";
+    static final String X_LABEL = "allocator calls (allocations and frees)";
     static final String Y_LABEL = "free blocks (free_area[order].nr_free)";
 
     /** One colour per order, far apart (Tableau's ten, then black for order 10). */

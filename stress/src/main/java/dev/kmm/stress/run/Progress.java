@@ -25,6 +25,10 @@ interface Progress extends AutoCloseable {
     /** {@code steps} more steps were done (by any worker). */
     void advance(long steps);
 
+    /** {@code calls} more allocator calls were made (by any worker): the clock of the pictures. */
+    default void calls(long calls) {
+    }
+
     @Override
     void close();
 

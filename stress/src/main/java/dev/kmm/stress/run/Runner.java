@@ -44,6 +44,16 @@ public final class Runner {
      * @throws IllegalStateException    when the simulated kernel failed (a kmm bug)
      */
     public static RunReport run(Machine machine, RunConfig config) {
+        return run(machine, config, null);
+    }
+
+    /**
+     * Boots {@code machine} and runs {@code config} on it, gathering {@code pictures} on the way (null: none).
+     *
+     * @throws IllegalArgumentException when the workload cannot run on the machine, or the options do not fit it
+     * @throws IllegalStateException    when the simulated kernel failed (a kmm bug)
+     */
+    public static RunReport run(Machine machine, RunConfig config, RunPictures pictures) {
         long t0 = System.nanoTime();
         int threads = config.threads();
         CpuContexts.Mode mode = config.deterministic() ? CpuContexts.Mode.DETERMINISTIC : CpuContexts.Mode.PARALLEL;
@@ -55,7 +65,7 @@ public final class Runner {
                 throw new IllegalArgumentException("--threads " + threads + ": " + machine.name() + " has " + nrCpus
                         + " CPUs, and each thread needs one of its own");
             }
-            return new Run(kernel, config, bootNanos).run();
+            return new Run(kernel, config, bootNanos, pictures).run();
         }
     }
 
@@ -72,12 +82,15 @@ public final class Runner {
         final long freeAtStart;
         final int dmesgStart;
         final Map<String, Long> vmstatBefore;
+        final RunPictures pictures;
+        RunStats[] threadStats;
         RunReport.Views after;
         Map<String, Long> vmstatAfter;
         long workloadEnd;
 
-        Run(Kernel kernel, RunConfig config, long bootNanos) {
+        Run(Kernel kernel, RunConfig config, long bootNanos, RunPictures pictures) {
             this.kernel = kernel;
+            this.pictures = pictures;
             this.config = config;
             this.bootNanos = bootNanos;
             this.maxOrder = kernel.buddy().maxOrder();
@@ -95,6 +108,7 @@ public final class Runner {
             int nrCpus = kernel.cpus().nrCpuIds();
             RunStats[] stats = new RunStats[threads];
             RunStats[] byCpu = new RunStats[nrCpus];
+            threadStats = stats;
             for (int t = 0; t < threads; t++) {
                 stats[t] = new RunStats(maxOrder, migratetypes.size(), nodes);
             }
@@ -113,8 +127,9 @@ public final class Runner {
             List<Thread> workers = new ArrayList<>();
             KmemTrace.Attachment probes = kernel.trace().attach(new KmemCounters(byCpu),
                     KmemEvent.MM_PAGE_ALLOC_ZONE_LOCKED, KmemEvent.MM_PAGE_ALLOC_EXTFRAG);
-            try (Progress progress = config.progress()
-                    ? Progress.bar(config.workload().id(), total, () -> zoneFreePages(kernel)) : Progress.NONE) {
+            Progress bar = config.progress() ? Progress.bar(config.workload().id(), total, () -> zoneFreePages(kernel))
+                    : Progress.NONE;
+            try (Progress progress = pictures == null ? bar : pictures.sampling(bar, kernel)) {
                 for (int t = 0; t < threads; t++) {
                     int[] own = new int[(nrCpus - t + threads - 1) / threads];
                     for (int i = 0; i < own.length; i++) {
@@ -213,6 +228,18 @@ public final class Runner {
                     kernel.proc("/sys/kernel/debug/extfrag/unusable_index"),
                     kernel.proc("/sys/kernel/debug/extfrag/extfrag_index"), shown);
             vmstatAfter = numa ? numaVmstat(kernel) : Map.of();
+            if (pictures != null) {
+                pictures.atEnd(callsDone(), kernel);
+            }
+        }
+
+        /** The allocator calls of every worker, all of them waiting at the end-of-workload barrier. */
+        private long callsDone() {
+            long calls = 0;
+            for (RunStats s : threadStats) {
+                calls += s.ops;
+            }
+            return calls;
         }
 
         private RunReport report(RunStats sum, RunReport.Verify verify, RunReport.Timing timing) {

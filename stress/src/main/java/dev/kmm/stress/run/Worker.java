@@ -16,6 +16,8 @@ import java.util.SplittableRandom;
 final class Worker {
     /** Steps between progress reports and deadline checks. */
     static final int PROGRESS_STEPS = 1024;
+    /** Allocator calls between reports of them ({@link Progress#calls}). */
+    static final int CALL_REPORT = 4096;
     /** The longest time slice on one CPU, in steps. */
     static final int MAX_SLICE = 64;
     /** Orders up to this one are served by the per-CPU lists (PAGE_ALLOC_COSTLY_ORDER). */
@@ -59,6 +61,13 @@ final class Worker {
         this.startNanos = System.nanoTime();
         this.progress = progress;
         this.countNodes = countNodes;
+    }
+
+    /** Counts one allocator call, reporting every {@value #CALL_REPORT}. */
+    private void countOp() {
+        if (++stats.ops % CALL_REPORT == 0) {
+            progress.calls(CALL_REPORT);
+        }
     }
 
     /** Enters the first CPU of this worker. */
@@ -122,7 +131,7 @@ final class Worker {
 
     /** {@code alloc_pages(gfp, order)} on the current CPU; a page is held until step {@code dueAt}. */
     long allocPages(int mask, int gfp, int order, long dueAt) {
-        stats.ops++;
+        countOp();
         stats.attempts[mask][order]++;
         stats.zoneLocked = false;
         long page = alloc.allocPages(cpu, gfp, order);
@@ -131,7 +140,7 @@ final class Worker {
 
     /** {@code __alloc_pages(gfp, order, nid, NULL)}: the zonelist of node {@code nid}. */
     long allocPagesNode(int mask, int gfp, int order, int nid, long dueAt) {
-        stats.ops++;
+        countOp();
         stats.attempts[mask][order]++;
         stats.zoneLocked = false;
         long page = alloc.__allocPages(cpu, gfp, order, nid, null);
@@ -174,7 +183,7 @@ final class Worker {
      * @return how many pages the call gave
      */
     int allocPagesBulk(int mask, int gfp, int n, long[] pages, long dueAt) {
-        stats.ops++;
+        countOp();
         stats.zoneLocked = false;
         int got = alloc.allocPagesBulk(cpu, gfp, alloc.numaNodeId(cpu), null, n, pages);
         stats.bursts++;
@@ -205,7 +214,7 @@ final class Worker {
         int order = live.order(i);
         int from = live.cpu(i);
         live.remove(i);
-        stats.ops++;
+        countOp();
         alloc.__freePages(cpu, page, order);
         stats.frees++;
         stats.pagesFreed += 1L << order;
