@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "kmm", mixinStandardHelpOptions = true, version = "kmm 0.1.0 (Linux 6.1 memory management)",
         description = {"The Linux 6.1 memory-management subsystem, simulated.",
             "Without a subcommand, kmm boots the default machine (as 'kmm boot' does) and prints its boot lines."},
-        subcommands = {BootCommand.class, LayoutCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {BootCommand.class, LayoutCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the simulated kernel reported a failure", "2:bad usage",
             "3:internal error (rerun with --verbose for the stack trace)"})
