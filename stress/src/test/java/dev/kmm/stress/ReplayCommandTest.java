@@ -12,6 +12,7 @@ import dev.kmm.core.proc.BuddyInfo;
 import dev.kmm.core.proc.ProcBuddyinfo;
 import dev.kmm.stress.replay.TracedWorkload;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,6 +115,21 @@ class ReplayCommandTest {
 
         LayoutCommandTest.Run text = run("replay", fixture("kim-5.x-mm_page_alloc.txt").toString());
         assertTrue(text.out().contains("  traced CPUs 0-6 ran on kmm CPUs 0-3 (CPU c as c % 4)\n"), text.out());
+    }
+
+    /** {@code -} reads the trace from standard input, as from {@code cat trace_pipe | kmm replay -}. */
+    @Test
+    void dashReadsStandardInput() throws Exception {
+        InputStream stdin = System.in;
+        try (InputStream trace = Files.newInputStream(fixture("morton-2.6.33-cut-short.txt"))) {
+            System.setIn(trace);
+            LayoutCommandTest.Run r = run("replay", "-");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().startsWith("Replay of standard input on vexpress-a9 (4 CPUs)\n"), r.out());
+            assertTrue(r.out().contains("  replayed:                      2\n"), r.out());
+        } finally {
+            System.setIn(stdin);
+        }
     }
 
     @Test
