@@ -93,7 +93,7 @@ final class BootCommand implements Callable<Integer> {
     }
 
     /** The booted kernel; an architecture whose boot is not ported is refused as bad input (exit 2). */
-    private static Kernel boot(Machine machine) {
+    static Kernel boot(Machine machine) {
         try {
             return Kernel.boot(machine);
         } catch (UnsupportedOperationException e) {

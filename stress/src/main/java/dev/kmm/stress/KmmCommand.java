@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         description = {"The Linux 6.1 memory-management subsystem, simulated.",
             "Without a subcommand, kmm runs the mixed workload on the default machine",
             "and prints the report, as 'kmm run' does."},
-        subcommands = {BootCommand.class, RunCommand.class, LayoutCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {BootCommand.class, RunCommand.class, ReplayCommand.class, LayoutCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the simulated kernel reported a failure", "2:bad usage",
             "3:internal error (rerun with --verbose for the stack trace)"})

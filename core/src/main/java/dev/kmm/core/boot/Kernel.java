@@ -254,6 +254,15 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
+     * The state the views read, for their typed records: {@code ProcBuddyinfo.read(kernel.mmState())} gives
+     * {@link dev.kmm.core.proc.BuddyInfo} rows, and likewise {@code ProcZoneinfo}, {@code ProcPagetypeinfo},
+     * {@code ProcMeminfo} and {@code ProcVmstat}. The records are what {@link #proc(String)} prints.
+     */
+    public dev.kmm.core.proc.MmState mmState() {
+        return new KernelProcState(this);
+    }
+
+    /**
      * Where the initrd ended up ({@code initrd_start}/{@code initrd_end} as physical addresses): the loader's
      * place, or where x86's {@code relocate_initrd()} moved it; empty without one or when it was disabled.
      */

@@ -32,7 +32,17 @@ public final class TraceParser {
             "^\\s*(?<task>.+?)-(?<pid>\\d+)\\s+(?:\\((?<tgid>\\s*\\d+|-+)\\)\\s+)?\\[(?<cpu>\\d+)]\\s+"
             + "(?:(?<flags>[^\\s:\\[\\]]{4,6})\\s+)?(?<ts>\\d+(?:\\.\\d+)?):\\s+"
             + "(?:(?<event>\\w+):\\s?(?<body>.*)|<[^>]+>.*)$");
+    // Group numbers, looked up once: Matcher.group(String) copies the pattern's name map on every call.
+    private static final int TASK = LINE.namedGroups().get("task");
+    private static final int PID = LINE.namedGroups().get("pid");
+    private static final int TGID = LINE.namedGroups().get("tgid");
+    private static final int CPU = LINE.namedGroups().get("cpu");
+    private static final int FLAGS = LINE.namedGroups().get("flags");
+    private static final int TS = LINE.namedGroups().get("ts");
+    private static final int EVENT = LINE.namedGroups().get("event");
+    private static final int BODY = LINE.namedGroups().get("body");
     private static final Pattern LOST = Pattern.compile("^CPU:\\d+ \\[LOST \\d+ EVENTS]$");
+    private static final Pattern BLANKS = Pattern.compile("\\s+");
     private static final Pattern NULL_PAGE = Pattern.compile("page=\\s+\\(null\\)");
 
     private final boolean tolerateUnknownGfp;
@@ -92,7 +102,7 @@ public final class TraceParser {
         if (!m.matches()) {
             throw new TraceFormatException(lineNumber, line, "not an ftrace event line");
         }
-        String name = m.group("event");
+        String name = m.group(EVENT);
         if (name == null) {
             return null; // <stack trace>, <user stack trace>
         }
@@ -105,9 +115,9 @@ public final class TraceParser {
         if (event == null) {
             return null;
         }
-        String tgidText = m.group("tgid");
+        String tgidText = m.group(TGID);
         int tgid = tgidText == null ? -1 : tgidText.startsWith("-") ? 0 : Integer.parseInt(tgidText.strip());
-        Fields f = new Fields(lineNumber, line, NULL_PAGE.matcher(m.group("body")).replaceFirst("page=(null)"));
+        Fields f = new Fields(lineNumber, line, NULL_PAGE.matcher(m.group(BODY)).replaceFirst("page=(null)"));
         String page = f.text("page");
         long pfn = f.pfn();
         int order = event == KmemEvent.MM_PAGE_FREE_BATCHED && f.text("order") == null ? 0 : f.integer("order", true);
@@ -124,9 +134,9 @@ public final class TraceParser {
                 pfn = -1;
             }
         }
-        return new PageTraceRecord(lineNumber, m.group("task"), parseInt(lineNumber, line, "pid", m.group("pid")),
-                tgid, parseInt(lineNumber, line, "cpu", m.group("cpu")), m.group("flags"),
-                timestampNs(lineNumber, line, m.group("ts")), event, page, pfn, order, migratetype, gfpFlags, gfpText);
+        return new PageTraceRecord(lineNumber, m.group(TASK), parseInt(lineNumber, line, "pid", m.group(PID)),
+                tgid, parseInt(lineNumber, line, "cpu", m.group(CPU)), m.group(FLAGS),
+                timestampNs(lineNumber, line, m.group(TS)), event, page, pfn, order, migratetype, gfpFlags, gfpText);
     }
 
     private int gfp(int lineNumber, String line, String text) {
@@ -188,7 +198,7 @@ public final class TraceParser {
         Fields(int lineNumber, String line, String body) {
             this.lineNumber = lineNumber;
             this.line = line;
-            this.tokens = body.strip().split("\\s+");
+            this.tokens = BLANKS.split(body.strip());
             for (String t : tokens) {
                 if (t.indexOf('=') <= 0) {
                     throw new TraceFormatException(lineNumber, line, "field \"" + t + "\" is not key=value");
