@@ -23,18 +23,18 @@ import dev.kmm.core.vmstat.Vmstat;
  * builds one to boot and prepare the machine; every jcstress state gets a fresh one over its own copy of the
  * image's memory.
  */
-public final class SmallMachine {
+final class SmallMachine {
     /** CPUs of the machine: one per jcstress actor. */
-    public static final int NR_CPUS = 2;
+    static final int NR_CPUS = 2;
 
-    public final KernelMemory mem;
-    public final KernelLayouts layouts;
-    public final CpuContexts cpus;
-    public final Buddy buddy;
-    public final PageAlloc alloc;
-    public final PerCpuPageset pcp;
+    final KernelMemory mem;
+    final KernelLayouts layouts;
+    final CpuContexts cpus;
+    final Buddy buddy;
+    final PageAlloc alloc;
+    final PerCpuPageset pcp;
     /** The struct zone of ZONE_NORMAL, the machine's only zone. */
-    public final long zone;
+    final long zone;
 
     /**
      * The allocator over {@code mem}.
@@ -63,33 +63,33 @@ public final class SmallMachine {
     }
 
     /** Enters CPU {@code id} on the calling thread (leave it with {@link Cpu#close()}). */
-    public Cpu enter(int id) {
+    Cpu enter(int id) {
         return cpus.enter(id);
     }
 
     /** {@code page_to_pfn}. */
-    public long pfn(long page) {
+    long pfn(long page) {
         return buddy.model().pageToPfn(page);
     }
 
     /** {@code pfn_to_page}. */
-    public long page(long pfn) {
+    long page(long pfn) {
         return buddy.model().pfnToPage(pfn);
     }
 
     /** {@code free_area[order].nr_free}. */
-    public long nrFree(int order) {
+    long nrFree(int order) {
         return buddy.freeArea().nrFree(zone, order);
     }
 
     /** NR_FREE_PAGES of the zone after folding every CPU's pending delta; the machine must be quiescent. */
-    public long freePages() {
+    long freePages() {
         alloc.vmstat().foldZone(zone);
         return alloc.vmstat().zonePageState(zone, Vmstat.NR_FREE_PAGES);
     }
 
     /** Whether {@code page} heads a free block of {@code order} on the buddy lists. */
-    public boolean isFreeBlock(long page, int order) {
+    boolean isFreeBlock(long page, int order) {
         return PageType.pageBuddy(mem, page) && Buddy.buddyOrder(mem, page) == order;
     }
 }

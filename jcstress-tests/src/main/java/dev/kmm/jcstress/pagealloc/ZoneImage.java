@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  * that way, and over ten times as much in fresh native memory (freed only through the cleaner). The memory model
  * is shared: after boot {@link Sparse} is plain arithmetic over values fixed at boot.
  */
-public final class ZoneImage {
+final class ZoneImage {
     static final long RAM = 8L << 20;
     static final int PAGEBLOCK_ORDER = 9;
     static final long UNIT_SIZE = 16 * 1024;
@@ -105,12 +105,12 @@ public final class ZoneImage {
      * Boots the machine with pagesets of {@code high} and {@code batch}, runs {@code prepare} on it (its thread
      * must enter a CPU to allocate, and leave it), and freezes the result.
      */
-    public static ZoneImage boot(int high, int batch, Consumer<SmallMachine> prepare) {
+    static ZoneImage boot(int high, int batch, Consumer<SmallMachine> prepare) {
         return new ZoneImage(high, batch, prepare);
     }
 
     /** A running allocator over a fresh copy of the image. */
-    public SmallMachine copy() {
+    SmallMachine copy() {
         MemorySegment pages = MemorySegment.ofArray(new long[(int) (memmap.byteSize() / Long.BYTES)]);
         MemorySegment top = MemorySegment.ofArray(new long[(int) (window.byteSize() / Long.BYTES)]);
         pages.copyFrom(memmap);
