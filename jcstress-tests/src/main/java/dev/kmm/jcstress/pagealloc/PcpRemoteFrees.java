@@ -15,12 +15,13 @@ import java.util.Arrays;
  * The machine of the remote-free tests and how they judge it. CPU 0 owns pagesets of high {@value #HIGH} and
  * batch {@value #BATCH}; in the image it has allocated {@value #BURST} movable pages ({@link #FREED}), which
  * CPU 1 frees back to CPU 0's pageset with {@code freePagesRemote} while CPU 0 allocates {@value #BURST}
- * movable pages. Both use CPU 0's movable order-0 list: the owner takes pages from it, and every allocation
- * first splices the remote frees that arrived meanwhile onto it; the high mark sends batches back to the buddy
- * and empty lists are refilled from it, so the zone lock is in play too.
+ * movable pages, the two in step (see {@link TwoActors}). Both use CPU 0's movable order-0 list: every
+ * allocation first splices onto it the remote frees that arrived meanwhile, so each remote push races an
+ * allocation's splice, and then takes a page from it; the high mark sends batches back to the buddy and an empty
+ * list is refilled from it, so the zone lock is in play too.
  */
 final class PcpRemoteFrees {
-    /** Pages each CPU handles per sample: enough that the two CPUs overlap in most samples. */
+    /** Pages each CPU handles per sample, one per step. */
     static final int BURST = 128;
     static final int HIGH = 32;
     static final int BATCH = 8;
