@@ -23,6 +23,10 @@ public final class KernelMemory {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle SHORT = ValueLayout.JAVA_SHORT.varHandle();
+    // Plain accesses of the hot regions skip the alignment test: every field kmm reads is naturally aligned, and
+    // a plain access is untorn either way on the hosts kmm runs on.
+    private static final VarHandle LONG_U = ValueLayout.JAVA_LONG_UNALIGNED.varHandle();
+    private static final VarHandle INT_U = ValueLayout.JAVA_INT_UNALIGNED.varHandle();
 
     /** One VA range backed by host memory. */
     public record Region(String name, long vaStart, MemorySegment segment) {
@@ -44,23 +48,44 @@ public final class KernelMemory {
         }
     }
 
-    private final MemorySegment seg0;
-    private final long va0;
-    private final long size0;
-    private final MemorySegment seg1;
-    private final long va1;
-    private final long size1;
-    private final Region[] regions;
+    /** All of the host's memory: accesses at absolute addresses, checked by {@link #addr} instead. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    // The first two regions when native (else size 0): VA start, size, host address. Not final: release() empties
+    // them, so that a later access finds no region instead of touching unmapped host memory.
+    private long va0;
+    private long size0;
+    private long base0;
+    private long va1;
+    private long size1;
+    private long base1;
+    private Region[] regions;
 
     private KernelMemory(Region[] regions) {
         this.regions = regions;
-        this.seg0 = regions[0].segment();
-        this.va0 = regions[0].vaStart();
-        this.size0 = regions[0].size();
-        Region r1 = regions.length > 1 ? regions[1] : new Region("none", 0, MemorySegment.NULL);
-        this.seg1 = r1.segment();
-        this.va1 = r1.vaStart();
-        this.size1 = r1.size();
+        Region r0 = regions[0];
+        if (r0.segment().isNative()) {
+            this.va0 = r0.vaStart();
+            this.size0 = r0.size();
+            this.base0 = r0.segment().address();
+        }
+        if (regions.length > 1 && regions[1].segment().isNative()) {
+            this.va1 = regions[1].vaStart();
+            this.size1 = regions[1].size();
+            this.base1 = regions[1].segment().address();
+        }
+    }
+
+    /**
+     * Forgets every region: later accesses raise {@link BadAddressException}. Call it before the host memory behind
+     * the regions is released, from the thread that releases it, while no other thread uses this view: accesses
+     * to the hot regions do not check their segments' liveness, so one racing with the release could touch unmapped
+     * memory.
+     */
+    public void release() {
+        size0 = 0;
+        size1 = 0;
+        regions = new Region[0];
     }
 
     /**
@@ -138,175 +163,596 @@ public final class KernelMemory {
 
     /** The offset of {@code va} in its region's segment ({@link #regionSegment}). */
     public long regionOffset(long va) {
-        return off(va);
+        Region r = region(va);
+        return va - r.vaStart();
     }
 
-    // Resolution: the segment and offset of va. Kept as two small methods so callers inline them.
-    private MemorySegment seg(long va) {
-        if (Long.compareUnsigned(va - va0, size0) < 0) {
-            return seg0;
-        }
-        if (Long.compareUnsigned(va - va1, size1) < 0) {
-            return seg1;
-        }
-        return slowRegion(va).segment();
-    }
+    // Resolution. The two hot regions, when native, are reached through ALL at their host address: ALL is a
+    // constant, so the JIT drops the segment's liveness, bounds and read-only checks that a region segment held in
+    // a field would cost on every access. Other regions (and heap-backed ones) go through their own segment.
 
-    private long off(long va) {
-        if (Long.compareUnsigned(va - va0, size0) < 0) {
-            return va - va0;
-        }
-        if (Long.compareUnsigned(va - va1, size1) < 0) {
-            return va - va1;
-        }
-        return va - slowRegion(va).vaStart();
-    }
-
-    private Region slowRegion(long va) {
-        for (int i = 2; i < regions.length; i++) {
-            if (regions[i].contains(va)) {
-                return regions[i];
+    /** The region holding {@code va}, or {@link BadAddressException} (also once the memory is released). */
+    private Region region(long va) {
+        for (Region r : regions) {
+            if (r.contains(va)) {
+                return r;
             }
         }
         throw new BadAddressException(va, 1);
     }
 
     public long getLong(long va) {
-        return (long) LONG.get(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG_U.get(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG_U.get(ALL, base1 + off);
+        }
+        return getLongSlow(va);
     }
 
     public void putLong(long va, long value) {
-        LONG.set(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            LONG_U.set(ALL, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            LONG_U.set(ALL, base1 + off, value);
+            return;
+        }
+        putLongSlow(va, value);
     }
 
     public long getLongVolatile(long va) {
-        return (long) LONG.getVolatile(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG.getVolatile(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG.getVolatile(ALL, base1 + off);
+        }
+        return getLongVolatileSlow(va);
     }
 
     public void putLongVolatile(long va, long value) {
-        LONG.setVolatile(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            LONG.setVolatile(ALL, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            LONG.setVolatile(ALL, base1 + off, value);
+            return;
+        }
+        putLongVolatileSlow(va, value);
     }
 
     public long getLongAcquire(long va) {
-        return (long) LONG.getAcquire(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG.getAcquire(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG.getAcquire(ALL, base1 + off);
+        }
+        return getLongAcquireSlow(va);
     }
 
     public void putLongRelease(long va, long value) {
-        LONG.setRelease(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            LONG.setRelease(ALL, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            LONG.setRelease(ALL, base1 + off, value);
+            return;
+        }
+        putLongReleaseSlow(va, value);
     }
 
     /** {@code READ_ONCE}: one untorn access the compiler may not merge, split or hoist; no ordering. */
     public long getLongOpaque(long va) {
-        return (long) LONG.getOpaque(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG.getOpaque(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG.getOpaque(ALL, base1 + off);
+        }
+        return getLongOpaqueSlow(va);
     }
 
     /** {@code WRITE_ONCE}: one untorn store, seen by lockless readers as a whole; no ordering. */
     public void putLongOpaque(long va, long value) {
-        LONG.setOpaque(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            LONG.setOpaque(ALL, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            LONG.setOpaque(ALL, base1 + off, value);
+            return;
+        }
+        putLongOpaqueSlow(va, value);
     }
 
     public boolean compareAndSetLong(long va, long expected, long value) {
-        return LONG.compareAndSet(seg(va), off(va), expected, value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return LONG.compareAndSet(ALL, base0 + off, expected, value);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return LONG.compareAndSet(ALL, base1 + off, expected, value);
+        }
+        return compareAndSetLongSlow(va, expected, value);
     }
 
     public long compareAndExchangeLong(long va, long expected, long value) {
-        return (long) LONG.compareAndExchange(seg(va), off(va), expected, value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG.compareAndExchange(ALL, base0 + off, expected, value);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG.compareAndExchange(ALL, base1 + off, expected, value);
+        }
+        return compareAndExchangeLongSlow(va, expected, value);
     }
 
     public long getAndSetLong(long va, long value) {
-        return (long) LONG.getAndSet(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG.getAndSet(ALL, base0 + off, value);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG.getAndSet(ALL, base1 + off, value);
+        }
+        return getAndSetLongSlow(va, value);
     }
 
     public long getAndAddLong(long va, long delta) {
-        return (long) LONG.getAndAdd(seg(va), off(va), delta);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG.getAndAdd(ALL, base0 + off, delta);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG.getAndAdd(ALL, base1 + off, delta);
+        }
+        return getAndAddLongSlow(va, delta);
     }
 
     /** Atomic {@code *va |= mask}, fully ordered; returns the old value (the kernel's {@code atomic_long_fetch_or}). */
     public long getAndBitwiseOrLong(long va, long mask) {
-        return (long) LONG.getAndBitwiseOr(seg(va), off(va), mask);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG.getAndBitwiseOr(ALL, base0 + off, mask);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG.getAndBitwiseOr(ALL, base1 + off, mask);
+        }
+        return getAndBitwiseOrLongSlow(va, mask);
     }
 
     /** Atomic {@code *va &= mask}, fully ordered; returns the old value (the kernel's {@code atomic_long_fetch_and}). */
     public long getAndBitwiseAndLong(long va, long mask) {
-        return (long) LONG.getAndBitwiseAnd(seg(va), off(va), mask);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (long) LONG.getAndBitwiseAnd(ALL, base0 + off, mask);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (long) LONG.getAndBitwiseAnd(ALL, base1 + off, mask);
+        }
+        return getAndBitwiseAndLongSlow(va, mask);
     }
 
     public int getInt(long va) {
-        return (int) INT.get(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT_U.get(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT_U.get(ALL, base1 + off);
+        }
+        return getIntSlow(va);
     }
 
     public void putInt(long va, int value) {
-        INT.set(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            INT_U.set(ALL, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            INT_U.set(ALL, base1 + off, value);
+            return;
+        }
+        putIntSlow(va, value);
     }
 
     public int getIntVolatile(long va) {
-        return (int) INT.getVolatile(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.getVolatile(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.getVolatile(ALL, base1 + off);
+        }
+        return getIntVolatileSlow(va);
     }
 
     public int getIntAcquire(long va) {
-        return (int) INT.getAcquire(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.getAcquire(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.getAcquire(ALL, base1 + off);
+        }
+        return getIntAcquireSlow(va);
     }
 
     public void putIntRelease(long va, int value) {
-        INT.setRelease(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            INT.setRelease(ALL, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            INT.setRelease(ALL, base1 + off, value);
+            return;
+        }
+        putIntReleaseSlow(va, value);
     }
 
     /** {@code READ_ONCE} of an int: one untorn access, no ordering. */
     public int getIntOpaque(long va) {
-        return (int) INT.getOpaque(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.getOpaque(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.getOpaque(ALL, base1 + off);
+        }
+        return getIntOpaqueSlow(va);
     }
 
     /** {@code WRITE_ONCE} of an int: one untorn store, no ordering. */
     public void putIntOpaque(long va, int value) {
-        INT.setOpaque(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            INT.setOpaque(ALL, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            INT.setOpaque(ALL, base1 + off, value);
+            return;
+        }
+        putIntOpaqueSlow(va, value);
     }
 
     public boolean compareAndSetInt(long va, int expected, int value) {
-        return INT.compareAndSet(seg(va), off(va), expected, value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return INT.compareAndSet(ALL, base0 + off, expected, value);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return INT.compareAndSet(ALL, base1 + off, expected, value);
+        }
+        return compareAndSetIntSlow(va, expected, value);
     }
 
     /** {@code atomic_cmpxchg}: fully ordered; returns the value seen (equal to {@code expected} on success). */
     public int compareAndExchangeInt(long va, int expected, int value) {
-        return (int) INT.compareAndExchange(seg(va), off(va), expected, value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.compareAndExchange(ALL, base0 + off, expected, value);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.compareAndExchange(ALL, base1 + off, expected, value);
+        }
+        return compareAndExchangeIntSlow(va, expected, value);
     }
 
     /** {@code atomic_cmpxchg_acquire}: returns the value seen (equal to {@code expected} on success). */
     public int compareAndExchangeIntAcquire(long va, int expected, int value) {
-        return (int) INT.compareAndExchangeAcquire(seg(va), off(va), expected, value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.compareAndExchangeAcquire(ALL, base0 + off, expected, value);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.compareAndExchangeAcquire(ALL, base1 + off, expected, value);
+        }
+        return compareAndExchangeIntAcquireSlow(va, expected, value);
     }
 
     public int getAndAddInt(long va, int delta) {
-        return (int) INT.getAndAdd(seg(va), off(va), delta);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.getAndAdd(ALL, base0 + off, delta);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.getAndAdd(ALL, base1 + off, delta);
+        }
+        return getAndAddIntSlow(va, delta);
     }
 
     /** Atomic {@code *va |= mask}, fully ordered; returns the old value ({@code atomic_fetch_or}). */
     public int getAndBitwiseOrInt(long va, int mask) {
-        return (int) INT.getAndBitwiseOr(seg(va), off(va), mask);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.getAndBitwiseOr(ALL, base0 + off, mask);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.getAndBitwiseOr(ALL, base1 + off, mask);
+        }
+        return getAndBitwiseOrIntSlow(va, mask);
     }
 
     /** Atomic {@code *va &= mask}, fully ordered; returns the old value ({@code atomic_fetch_and}). */
     public int getAndBitwiseAndInt(long va, int mask) {
-        return (int) INT.getAndBitwiseAnd(seg(va), off(va), mask);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.getAndBitwiseAnd(ALL, base0 + off, mask);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.getAndBitwiseAnd(ALL, base1 + off, mask);
+        }
+        return getAndBitwiseAndIntSlow(va, mask);
     }
 
     /** Atomic {@code *va &= mask} with release ordering; returns the old value ({@code atomic_fetch_and_release}). */
     public int getAndBitwiseAndIntRelease(long va, int mask) {
-        return (int) INT.getAndBitwiseAndRelease(seg(va), off(va), mask);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (int) INT.getAndBitwiseAndRelease(ALL, base0 + off, mask);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (int) INT.getAndBitwiseAndRelease(ALL, base1 + off, mask);
+        }
+        return getAndBitwiseAndIntReleaseSlow(va, mask);
     }
 
     public short getShort(long va) {
-        return (short) SHORT.get(seg(va), off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return (short) SHORT.get(ALL, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return (short) SHORT.get(ALL, base1 + off);
+        }
+        return getShortSlow(va);
     }
 
     public void putShort(long va, short value) {
-        SHORT.set(seg(va), off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            SHORT.set(ALL, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            SHORT.set(ALL, base1 + off, value);
+            return;
+        }
+        putShortSlow(va, value);
     }
 
     public byte getByte(long va) {
-        return seg(va).get(ValueLayout.JAVA_BYTE, off(va));
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            return ALL.get(ValueLayout.JAVA_BYTE, base0 + off);
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            return ALL.get(ValueLayout.JAVA_BYTE, base1 + off);
+        }
+        return getByteSlow(va);
     }
 
     public void putByte(long va, byte value) {
-        seg(va).set(ValueLayout.JAVA_BYTE, off(va), value);
+        long off = va - va0;
+        if (Long.compareUnsigned(off, size0) < 0) {
+            ALL.set(ValueLayout.JAVA_BYTE, base0 + off, value);
+            return;
+        }
+        off = va - va1;
+        if (Long.compareUnsigned(off, size1) < 0) {
+            ALL.set(ValueLayout.JAVA_BYTE, base1 + off, value);
+            return;
+        }
+        putByteSlow(va, value);
+    }
+
+    // The other regions, out of line so that the accessors above stay small enough to inline.
+
+    private long getLongSlow(long va) {
+        Region r = region(va);
+        return (long) LONG.get(r.segment(), va - r.vaStart());
+    }
+
+    private long getLongVolatileSlow(long va) {
+        Region r = region(va);
+        return (long) LONG.getVolatile(r.segment(), va - r.vaStart());
+    }
+
+    private long getLongAcquireSlow(long va) {
+        Region r = region(va);
+        return (long) LONG.getAcquire(r.segment(), va - r.vaStart());
+    }
+
+    private long getLongOpaqueSlow(long va) {
+        Region r = region(va);
+        return (long) LONG.getOpaque(r.segment(), va - r.vaStart());
+    }
+
+    private boolean compareAndSetLongSlow(long va, long expected, long value) {
+        Region r = region(va);
+        return LONG.compareAndSet(r.segment(), va - r.vaStart(), expected, value);
+    }
+
+    private long compareAndExchangeLongSlow(long va, long expected, long value) {
+        Region r = region(va);
+        return (long) LONG.compareAndExchange(r.segment(), va - r.vaStart(), expected, value);
+    }
+
+    private long getAndSetLongSlow(long va, long value) {
+        Region r = region(va);
+        return (long) LONG.getAndSet(r.segment(), va - r.vaStart(), value);
+    }
+
+    private long getAndAddLongSlow(long va, long delta) {
+        Region r = region(va);
+        return (long) LONG.getAndAdd(r.segment(), va - r.vaStart(), delta);
+    }
+
+    private long getAndBitwiseOrLongSlow(long va, long mask) {
+        Region r = region(va);
+        return (long) LONG.getAndBitwiseOr(r.segment(), va - r.vaStart(), mask);
+    }
+
+    private long getAndBitwiseAndLongSlow(long va, long mask) {
+        Region r = region(va);
+        return (long) LONG.getAndBitwiseAnd(r.segment(), va - r.vaStart(), mask);
+    }
+
+    private int getIntSlow(long va) {
+        Region r = region(va);
+        return (int) INT.get(r.segment(), va - r.vaStart());
+    }
+
+    private int getIntVolatileSlow(long va) {
+        Region r = region(va);
+        return (int) INT.getVolatile(r.segment(), va - r.vaStart());
+    }
+
+    private int getIntAcquireSlow(long va) {
+        Region r = region(va);
+        return (int) INT.getAcquire(r.segment(), va - r.vaStart());
+    }
+
+    private int getIntOpaqueSlow(long va) {
+        Region r = region(va);
+        return (int) INT.getOpaque(r.segment(), va - r.vaStart());
+    }
+
+    private boolean compareAndSetIntSlow(long va, int expected, int value) {
+        Region r = region(va);
+        return INT.compareAndSet(r.segment(), va - r.vaStart(), expected, value);
+    }
+
+    private int compareAndExchangeIntSlow(long va, int expected, int value) {
+        Region r = region(va);
+        return (int) INT.compareAndExchange(r.segment(), va - r.vaStart(), expected, value);
+    }
+
+    private int compareAndExchangeIntAcquireSlow(long va, int expected, int value) {
+        Region r = region(va);
+        return (int) INT.compareAndExchangeAcquire(r.segment(), va - r.vaStart(), expected, value);
+    }
+
+    private int getAndAddIntSlow(long va, int delta) {
+        Region r = region(va);
+        return (int) INT.getAndAdd(r.segment(), va - r.vaStart(), delta);
+    }
+
+    private int getAndBitwiseOrIntSlow(long va, int mask) {
+        Region r = region(va);
+        return (int) INT.getAndBitwiseOr(r.segment(), va - r.vaStart(), mask);
+    }
+
+    private int getAndBitwiseAndIntSlow(long va, int mask) {
+        Region r = region(va);
+        return (int) INT.getAndBitwiseAnd(r.segment(), va - r.vaStart(), mask);
+    }
+
+    private int getAndBitwiseAndIntReleaseSlow(long va, int mask) {
+        Region r = region(va);
+        return (int) INT.getAndBitwiseAndRelease(r.segment(), va - r.vaStart(), mask);
+    }
+
+    private short getShortSlow(long va) {
+        Region r = region(va);
+        return (short) SHORT.get(r.segment(), va - r.vaStart());
+    }
+
+    private byte getByteSlow(long va) {
+        Region r = region(va);
+        return r.segment().get(ValueLayout.JAVA_BYTE, va - r.vaStart());
+    }
+
+    private void putLongSlow(long va, long value) {
+        Region r = region(va);
+        LONG.set(r.segment(), va - r.vaStart(), value);
+    }
+
+    private void putLongVolatileSlow(long va, long value) {
+        Region r = region(va);
+        LONG.setVolatile(r.segment(), va - r.vaStart(), value);
+    }
+
+    private void putLongReleaseSlow(long va, long value) {
+        Region r = region(va);
+        LONG.setRelease(r.segment(), va - r.vaStart(), value);
+    }
+
+    private void putLongOpaqueSlow(long va, long value) {
+        Region r = region(va);
+        LONG.setOpaque(r.segment(), va - r.vaStart(), value);
+    }
+
+    private void putIntSlow(long va, int value) {
+        Region r = region(va);
+        INT.set(r.segment(), va - r.vaStart(), value);
+    }
+
+    private void putIntReleaseSlow(long va, int value) {
+        Region r = region(va);
+        INT.setRelease(r.segment(), va - r.vaStart(), value);
+    }
+
+    private void putIntOpaqueSlow(long va, int value) {
+        Region r = region(va);
+        INT.setOpaque(r.segment(), va - r.vaStart(), value);
+    }
+
+    private void putShortSlow(long va, short value) {
+        Region r = region(va);
+        SHORT.set(r.segment(), va - r.vaStart(), value);
+    }
+
+    private void putByteSlow(long va, byte value) {
+        Region r = region(va);
+        r.segment().set(ValueLayout.JAVA_BYTE, va - r.vaStart(), value);
     }
 }

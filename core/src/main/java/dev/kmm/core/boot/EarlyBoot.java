@@ -884,6 +884,12 @@ public final class EarlyBoot implements AutoCloseable {
     /** Releases the simulated RAM and the memmap storage. */
     @Override
     public void close() {
+        // Views first: their hot regions reach host memory without liveness checks.
+        for (KernelMemory view : new KernelMemory[] {linear, memory}) {
+            if (view != null) {
+                view.release();
+            }
+        }
         if (memmapStorage != null) {
             memmapStorage.close();
         }

@@ -179,4 +179,15 @@ class BootedPageAllocTest {
             assertEquals("simulator", k.cpus().driver().getName());
         }
     }
+
+    /** A closed kernel's memory raises BadAddressException: nothing touches the released host memory. */
+    @Test
+    void aClosedKernelsMemoryRaises() {
+        Kernel k = Kernel.boot(Machines.vexpressA9());
+        long zone = k.zone(0, "Normal").address();
+        KernelMemory mem = k.memory();
+        assertTrue(mem.getLong(zone) != -1);
+        k.close();
+        org.junit.jupiter.api.Assertions.assertThrows(dev.kmm.arena.BadAddressException.class, () -> mem.getLong(zone));
+    }
 }
