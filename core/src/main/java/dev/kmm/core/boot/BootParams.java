@@ -34,10 +34,12 @@ import java.util.OptionalLong;
  *                      CONFIG_INIT_ON_ALLOC_DEFAULT_ON, which no defconfig sets)
  * @param initOnFree    {@code init_on_free=}: zero pages when they are freed (off by default likewise)
  * @param pageOwner     {@code page_owner=}: record who allocated each page (off by default)
+ * @param failPageAlloc {@code fail_page_alloc=<interval>,<probability>,<space>,<times>} as given (with
+ *                      CONFIG_FAIL_PAGE_ALLOC)
  */
 public record BootParams(List<MemBank> mem, OptionalLong memLimit, OptionalLong vmalloc, Optional<Cma> cma,
                          CoreParams core, boolean numaOff, boolean memblockDebug, int loglevel, boolean initOnAlloc,
-                         boolean initOnFree, boolean pageOwner) {
+                         boolean initOnFree, boolean pageOwner, Optional<String> failPageAlloc) {
     /** {@code CONSOLE_LOGLEVEL_DEFAULT}. */
     public static final int CONSOLE_LOGLEVEL_DEFAULT = 7;
     /** {@code CONSOLE_LOGLEVEL_QUIET}. */
@@ -88,6 +90,7 @@ public record BootParams(List<MemBank> mem, OptionalLong memLimit, OptionalLong 
         boolean initOnAlloc = false;
         boolean initOnFree = false;
         boolean pageOwner = false;
+        Optional<String> failPageAlloc = Optional.empty();
         for (CommandLine.Param p : cmdline.params()) {
             String name = p.name();
             String v = p.value();
@@ -128,16 +131,18 @@ public record BootParams(List<MemBank> mem, OptionalLong memLimit, OptionalLong 
                 initOnFree = kstrtobool(p);
             } else if (CommandLine.parameq(name, "page_owner")) {
                 pageOwner = kstrtobool(p);
+            } else if (CommandLine.parameq(name, "fail_page_alloc")) {
+                failPageAlloc = Optional.of(v == null ? "" : v);
             }
         }
         return new BootParams(mem, memLimit, vmalloc, cma, CoreParams.parse(kernelcore, movablecore), numaOff,
-                memblockDebug, loglevel, initOnAlloc, initOnFree, pageOwner);
+                memblockDebug, loglevel, initOnAlloc, initOnFree, pageOwner, failPageAlloc);
     }
 
     /** The defaults of an empty command line. */
     public static BootParams none() {
         return new BootParams(List.of(), OptionalLong.empty(), OptionalLong.empty(), Optional.empty(),
-                CoreParams.NONE, false, false, CONSOLE_LOGLEVEL_DEFAULT, false, false, false);
+                CoreParams.NONE, false, false, CONSOLE_LOGLEVEL_DEFAULT, false, false, false, Optional.empty());
     }
 
     /**

@@ -81,6 +81,12 @@ public final class KernelConfig {
         VMSPLIT_2G(Type.BOOL),
         /** {@code VMSPLIT_1G}: 1G/3G split (arm choice). */
         VMSPLIT_1G(Type.BOOL),
+        /**
+         * {@code FAIL_PAGE_ALLOC} (with {@code FAULT_INJECTION}): the page allocator's fault injection, armed by
+         * {@code fail_page_alloc=} on the command line and tuned as its debugfs directory would be through
+         * {@code pageAlloc().failPageAlloc()}. Not set in the defconfigs.
+         */
+        FAIL_PAGE_ALLOC(Type.BOOL),
         /** {@code RODATA_FULL_DEFAULT_ENABLED}: arm64 maps the linear map with pages, not blocks. */
         RODATA_FULL_DEFAULT_ENABLED(Type.BOOL),
         /** {@code CMDLINE}: the built-in command line used when the boot loader passes none (arm). */

@@ -2,6 +2,8 @@ package dev.kmm.core.boot;
 
 import dev.kmm.concurrency.CpuContexts;
 import dev.kmm.concurrency.percpu.PerCpuAreas;
+import dev.kmm.core.faultinject.FailPageAlloc;
+import dev.kmm.core.faultinject.FaultRandom;
 import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.Cpus;
 import dev.kmm.core.pagealloc.FreeAreaInit;
@@ -148,12 +150,27 @@ final class StartKernel {
                 .pageOwnerInitLater()
                 .debugVm(true) // Kernel.verify() accounts every page, live non-compound blocks' tails included
                 .clock(localClock)
+                .failPageAlloc(failPageAlloc(b))
                 .build();
         if (alloc.vmstat().pgfree() != text.vmEventIndex("PGFREE")) {
             throw new IllegalStateException("vm_event_item numbering: PGFREE is " + text.vmEventIndex("PGFREE")
                     + " in /proc/vmstat but " + alloc.vmstat().pgfree() + " in the allocator");
         }
         return alloc;
+    }
+
+    /**
+     * {@code fail_page_alloc} under CONFIG_FAIL_PAGE_ALLOC, with its defaults (probability 0: it fails nothing)
+     * until {@code fail_page_alloc=} arms it; its "forcing a failure" reports go to the kernel log. Its random
+     * numbers are seeded, so a deterministic run fails the same allocations every time.
+     */
+    private static FailPageAlloc failPageAlloc(EarlyBoot b) {
+        if (!b.config().flag(KernelConfig.Option.FAIL_PAGE_ALLOC)) {
+            return null;
+        }
+        FailPageAlloc fail = new FailPageAlloc(FaultRandom.seeded(0), (level, line) -> b.log().printk(level, line));
+        b.params().failPageAlloc().ifPresent(fail::setupFailPageAlloc);
+        return fail;
     }
 
     /**

@@ -418,6 +418,11 @@ public final class PageAlloc {
         return walk;
     }
 
+    /** {@code fail_page_alloc}, when the allocator was built with it ({@link Builder#failPageAlloc}). */
+    public java.util.Optional<FailPageAlloc> failPageAlloc() {
+        return java.util.Optional.ofNullable(failPageAlloc);
+    }
+
     /** {@code gfp_allowed_mask}. */
     public GfpAllowedMask gfpAllowedMask() {
         return gfpAllowedMask;
