@@ -2,6 +2,7 @@ package dev.kmm.stress.replay;
 
 import dev.kmm.core.proc.BuddyInfo;
 import dev.kmm.core.proc.ProcBuddyinfo;
+import dev.kmm.stress.report.SkipReason;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;

@@ -8,6 +8,7 @@ import dev.kmm.core.proc.BuddyInfo;
 import dev.kmm.core.proc.ProcBuddyinfo;
 import dev.kmm.core.trace.PageTraceRecord;
 import dev.kmm.core.trace.TraceParser;
+import dev.kmm.stress.report.SkipReason;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import dev.kmm.concurrency.Cpu;
 import dev.kmm.core.boot.Kernel;
 import dev.kmm.core.boot.Machine;
 import dev.kmm.core.boot.Machines;
+import dev.kmm.stress.report.SkipReason;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
