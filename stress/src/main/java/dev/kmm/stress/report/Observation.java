@@ -15,8 +15,9 @@ import java.util.Map;
 /**
  * What a run and a replay watch on their kernel, the same way, and the report sections they share. In order:
  * <ol>
- * <li>{@linkplain #Observation at the start}: /proc/buddyinfo, the free pages, the end of dmesg; the tracepoint
- *     probes ({@link KmemCounters}) are attached, counting into the stats of the CPU each event fires on;</li>
+ * <li>{@linkplain #Observation(Kernel, AllocStats[], List, Pictures) at the start}: /proc/buddyinfo, the free
+ *     pages, the end of dmesg; the tracepoint probes ({@link KmemCounters}) are attached, counting into the stats
+ *     of the CPU each event fires on;</li>
  * <li>{@link #end} when the last step or event has returned, before anything is freed: /proc/buddyinfo, the
  *     debugfs extfrag views and the --show views, and the pictures' last sample and pageblock map;</li>
  * <li>the caller's cleanup: it frees every block still held and drains every CPU's pcp lists;</li>
