@@ -97,11 +97,16 @@ final class BootCommand implements Callable<Integer> {
         try {
             return Kernel.boot(machine);
         } catch (UnsupportedOperationException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("not ported")) {
-                throw e;
-            }
-            throw new UsageException("cannot boot " + machine.name() + ": " + e.getMessage());
+            throw refusal(machine, e);
         }
+    }
+
+    /** {@code e} from booting {@code machine}: bad input (exit 2) when its boot is not ported, else as it is. */
+    static RuntimeException refusal(Machine machine, UnsupportedOperationException e) {
+        if (e.getMessage() == null || !e.getMessage().contains("not ported")) {
+            return e;
+        }
+        return new UsageException("cannot boot " + machine.name() + ": " + e.getMessage());
     }
 
     private static void printBootLines(Kernel k, PrintWriter out) {

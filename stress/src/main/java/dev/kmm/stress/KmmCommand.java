@@ -39,6 +39,7 @@ public final class KmmCommand implements Callable<Integer> {
         KmmCommand root = new KmmCommand();
         CommandLine cl = new CommandLine(root);
         cl.getSubcommands().get("run").getCommandSpec().usageMessage().description(RunCommand.description());
+        cl.getSubcommands().get("replay").getCommandSpec().usageMessage().description(ReplayCommand.description());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
             boolean usage = ex instanceof UsageException || ex instanceof IllegalArgumentException;

@@ -1,29 +1,23 @@
 package dev.kmm.stress;
 
+import static dev.kmm.stress.HelpText.wrap;
+
 import dev.kmm.core.boot.Machine;
+import dev.kmm.stress.report.Pictures;
+import dev.kmm.stress.report.Report;
 import dev.kmm.stress.run.Durations;
-import dev.kmm.stress.run.ReportJson;
-import dev.kmm.stress.run.ReportText;
 import dev.kmm.stress.run.RunConfig;
-import dev.kmm.stress.run.RunPictures;
-import dev.kmm.stress.run.RunReport;
 import dev.kmm.stress.run.Runner;
 import dev.kmm.stress.run.WorkloadKind;
 import java.io.Console;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kmm run}: boot a machine, run a workload on its page allocator, and report. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
@@ -55,21 +49,8 @@ final class RunCommand implements Callable<Integer> {
             description = "seed of every random choice (default: 1)")
     long seed;
 
-    @Option(names = "--show", split = ",", paramLabel = "VIEW",
-            description = "more views at the end of the workload: ${COMPLETION-CANDIDATES}",
-            completionCandidates = BootCommand.ViewNames.class)
-    List<String> show = new ArrayList<>();
-
-    @Option(names = "--json", description = "print the report as one JSON document (host times under \"timing\")")
-    boolean json;
-
-    @Option(names = "--no-timing", description = "leave out the host timings")
-    boolean noTiming;
-
-    @Option(names = "--plot", paramLabel = "DIR",
-            description = "write PNG pictures into DIR: free blocks per order over the run, and the pageblock map "
-                    + "(migrate type and fill) at the end of the workload")
-    Path plot;
+    @Mixin
+    ReportOptions reportOptions;
 
     static final class WorkloadNames extends ArrayList<String> {
         WorkloadNames() {
@@ -77,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The help text's description, with every workload's, in lines of at most {@value #HELP_WIDTH} columns. */
+    /** The help text's description, with every workload's, in lines of at most {@value HelpText#WIDTH} columns. */
     static String[] description() {
         List<String> d = new ArrayList<>();
         d.add("Run a workload on a booted machine's page allocator and print the report.");
@@ -119,25 +100,6 @@ final class RunCommand implements Callable<Integer> {
         return d.toArray(String[]::new);
     }
 
-    static final int HELP_WIDTH = 78;
-
-    /** Adds {@code text} to {@code out} in lines of at most {@link #HELP_WIDTH}, the first after {@code head}. */
-    private static void wrap(List<String> out, String head, String text) {
-        String indent = " ".repeat(head.length());
-        StringBuilder line = new StringBuilder(head);
-        for (String word : text.split(" ")) {
-            if (line.length() > indent.length() && line.length() + 1 + word.length() > HELP_WIDTH) {
-                out.add(line.toString());
-                line = new StringBuilder(indent);
-            }
-            if (line.length() > indent.length()) {
-                line.append(' ');
-            }
-            line.append(word);
-        }
-        out.add(line.toString());
-    }
-
     @Override
     public Integer call() {
         WorkloadKind kind;
@@ -161,55 +123,21 @@ final class RunCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new UsageException("--threads: must be at least 1, got " + threads);
         }
-        List<String> paths = new ArrayList<>();
-        Set<String> views = new LinkedHashSet<>();
-        for (String v : show) {
-            String name = v.trim().toLowerCase(Locale.ROOT);
-            if (!BootCommand.VIEWS.contains(name)) {
-                throw new UsageException("--show: unknown view '" + v + "'; views: "
-                        + String.join(", ", BootCommand.VIEWS));
-            }
-            views.add(name);
-        }
-        for (String v : views) {
-            if (v.equals("memblock")) {
-                paths.add("/sys/kernel/debug/memblock/memory");
-                paths.add("/sys/kernel/debug/memblock/reserved");
-            } else {
-                paths.add("/proc/" + v);
-            }
-        }
+        List<String> paths = reportOptions.showPaths();
         long steps = duration != null ? 0 : ops != null ? ops : kind.defaultSteps();
         Machine machine = machineOptions.machine();
         Console console = System.console();
-        boolean progress = !json && console != null && console.isTerminal();
+        boolean progress = !reportOptions.json && console != null && console.isTerminal();
         RunConfig config = new RunConfig(kind, steps, durationNanos, threads, seed, paths, progress);
-        RunPictures pictures = plot == null ? null : new RunPictures();
-        RunReport report;
+        Pictures pictures = reportOptions.pictures();
+        Report result;
         try {
-            report = Runner.run(machine, config, pictures);
+            result = Runner.run(machine, config, pictures);
         } catch (UnsupportedOperationException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("not ported")) {
-                throw e;
-            }
-            throw new UsageException("cannot boot " + machine.name() + ": " + e.getMessage());
+            throw BootCommand.refusal(machine, e);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? ReportJson.render(report, !noTiming) : ReportText.render(report, !noTiming));
-        out.flush();
-        if (pictures != null) {
-            PrintWriter err = spec.commandLine().getErr();
-            try {
-                for (Path png : pictures.write(plot)) {
-                    err.println("kmm: wrote " + png);
-                }
-            } catch (IOException e) {
-                throw new UsageException("--plot " + plot + ": cannot write the pictures: " + e.getMessage());
-            }
-            err.flush();
-        }
-        return report.verify().problems().isEmpty() ? 0 : 1;
+        return reportOptions.print(spec, result, pictures);
     }
 }

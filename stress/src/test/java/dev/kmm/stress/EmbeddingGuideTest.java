@@ -28,8 +28,9 @@ import dev.kmm.core.proc.VmStat;
 import dev.kmm.core.trace.KmemEvent;
 import dev.kmm.core.trace.KmemListener;
 import dev.kmm.core.trace.KmemTrace;
-import dev.kmm.stress.replay.ReplaySummary;
 import dev.kmm.stress.replay.TraceReplay;
+import dev.kmm.stress.report.Report;
+import dev.kmm.stress.report.SkipReason;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -211,13 +212,16 @@ class EmbeddingGuideTest {
                 """);
         try (Kernel kernel = Kernel.boot(Machines.vexpressA9())) {
             List<String> problems = kernel.verify();                // empty when every structure is consistent
-            ReplaySummary summary = TraceReplay.replay(kernel, trace);
-            String report = summary.text();
+            Report report = TraceReplay.replay(kernel, trace);      // kmm replay's report, as a record
+            String text = report.text();                            // as kmm replay prints it
+            long skipped = report.replay().skippedTotal();          // frees of pages allocated before the trace
 
             assertEquals(List.of(), problems);
-            assertEquals(2, summary.replayed());
-            assertEquals(1, summary.skippedTotal(), report);
-            assertTrue(report.contains("free of a page allocated before the trace began (first at line 4)"), report);
+            assertEquals(2, report.replay().replayed());
+            assertEquals(1, skipped, text);
+            assertEquals(List.of(new Report.Skip(SkipReason.FREE_BEFORE_TRACE, 1, 4)), report.replay().skipped());
+            assertTrue(text.contains("  free of a page allocated before the trace began\n"), text);
+            assertEquals(List.of(), report.verify().problems(), "verify() after the cleanup");
         }
     }
 

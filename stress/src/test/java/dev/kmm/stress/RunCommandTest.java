@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kmm.stress.run.ReportText;
+import dev.kmm.stress.report.ReportText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -109,8 +109,8 @@ class RunCommandTest {
         LayoutCommandTest.Run r = run("run", "--ops", "30000", "--show", "zoneinfo", "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode doc = new ObjectMapper().readTree(r.out());
-        assertEquals("mixed", doc.at("/setup/workload").asText());
-        assertTrue(doc.at("/setup/deterministic").asBoolean());
+        assertEquals("mixed", doc.at("/run/workload").asText());
+        assertTrue(doc.at("/run/deterministic").asBoolean());
         assertEquals(number(text, "allocations"), doc.at("/totals/allocations").asLong());
         assertEquals(number(text, "frees"), doc.at("/totals/frees").asLong());
         assertEquals(number(text, "on another CPU"), doc.at("/totals/remoteFrees").asLong());
@@ -131,7 +131,9 @@ class RunCommandTest {
         assertTrue(doc.at("/views/shown").has("/proc/zoneinfo"));
         assertEquals(0, doc.at("/verify/problems").size());
         assertTrue(doc.at("/timing/workloadNanos").asLong() > 0, "host times live under timing");
-        assertTrue(doc.at("/bulk").isMissingNode() && doc.at("/numa").isMissingNode(), "sections of other workloads");
+        assertTrue(doc.at("/run/bulk").isMissingNode() && doc.at("/run/numa").isMissingNode(),
+                "sections of other workloads");
+        assertTrue(doc.at("/replay").isMissingNode(), "a run is no replay");
         JsonNode untimed = new ObjectMapper().readTree(run("run", "--ops", "300", "--json", "--no-timing").out());
         assertTrue(untimed.at("/timing").isMissingNode(), untimed.toString());
     }

@@ -2,18 +2,23 @@ package dev.kmm.stress.replay;
 
 import dev.kmm.concurrency.Cpu;
 import dev.kmm.core.boot.Kernel;
+import dev.kmm.core.boot.Machine;
 import dev.kmm.core.gfp.Gfp;
 import dev.kmm.core.pagealloc.PageAlloc;
-import dev.kmm.core.proc.BuddyInfo;
-import dev.kmm.core.proc.ProcBuddyinfo;
 import dev.kmm.core.trace.PageTraceRecord;
 import dev.kmm.core.trace.TraceParser;
+import dev.kmm.stress.report.AllocStats;
+import dev.kmm.stress.report.Observation;
+import dev.kmm.stress.report.Pictures;
+import dev.kmm.stress.report.Report;
+import dev.kmm.stress.report.SkipReason;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +46,13 @@ import java.util.regex.Pattern;
  * path has side effects, such as draining the per-CPU lists); when kmm succeeds the block is freed at once.
  * Lines the parser cannot read are counted with their line numbers; other events are counted by name.
  *
+ * <p>The report is {@code kmm run}'s ({@link Report}), watched the same way ({@link Observation}): the tracepoint
+ * counters are attached while the trace replays, the views of the end are read when its last line is done, with
+ * its blocks still allocated and the pcp lists as they were. Then the cleanup: the blocks the trace left allocated
+ * are freed (in pfn order, each on the CPU that allocated it), every CPU's pcp lists are drained, and {@code
+ * Kernel.verify()} checks the allocator, which must hold the free pages of the start again. The kernel stays as the
+ * cleanup leaves it; the views of the trace's end are in the report ({@code showPaths} adds more).
+ *
  * <p>6.1 traces {@code mm_page_free} for every free and, for pages freed by {@code free_unref_page_list()},
  * {@code mm_page_free_batched} as well; the second event of such a pair repeats the free and shares its
  * outcome. An {@code mm_page_free_batched} with no {@code mm_page_free} before it (kernels before 3.3, or a
@@ -50,12 +62,16 @@ public final class TraceReplay {
     private static final Pattern LOST = Pattern.compile("^CPU:\\d+ \\[LOST (\\d+) EVENTS]$");
     private static final Pattern EVENT_NAME = Pattern.compile("\\d: (\\w+):");
     private static final int MAX_ORDER_READ = 63;
+    /** Allocator calls between two samples of the pictures' timeline. */
+    static final int SAMPLE_CALLS = 4096;
 
     private final Kernel kernel;
     private final PageAlloc alloc;
     private final int nrCpus;
     private final int maxOrder;
     private final TraceParser parser = TraceParser.tolerant();
+    private final AllocStats stats;
+    private final Pictures pictures;
 
     /** Every traced pfn seen so far, by pfn; a block's state follows the pfn's last traced event. */
     private final Map<Long, Block> blocks = new HashMap<>();
@@ -82,6 +98,8 @@ public final class TraceReplay {
         int order;
         /** kmm's struct page while the traced block is allocated and was replayed; else 0. */
         long page;
+        /** The kmm CPU that allocated it. */
+        int cpu;
         /** Why the allocation was not replayed; null when it was. */
         SkipReason allocSkip;
         /** Whether the pfn's last traced event was a free. */
@@ -92,74 +110,133 @@ public final class TraceReplay {
         boolean batchedPending;
     }
 
-    private TraceReplay(Kernel kernel) {
+    private TraceReplay(Kernel kernel, Pictures pictures) {
         this.kernel = kernel;
         this.alloc = kernel.pageAlloc();
         this.nrCpus = kernel.cpus().nrCpuIds();
         this.maxOrder = kernel.config().maxOrder();
+        this.stats = new AllocStats(kernel.buddy().maxOrder(), kernel.config().procConfig().migratetypeNames().size());
+        this.pictures = pictures;
     }
 
     /**
-     * Replays the trace in {@code file} on {@code kernel}; see {@link #replay(Kernel, BufferedReader, String)}.
+     * Replays the trace in {@code file} on {@code kernel}; see {@link #replay(Kernel, BufferedReader, String, List,
+     * Pictures)}.
      *
      * @throws IOException when the file cannot be read
      */
-    public static ReplaySummary replay(Kernel kernel, Path file) throws IOException {
+    public static Report replay(Kernel kernel, Path file) throws IOException {
         // Task names are bytes of any encoding; Latin-1 decodes every byte, so no line is lost to decoding.
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
             return replay(kernel, in, file.getFileName().toString());
         }
     }
 
+    /** Replays the trace read from {@code in} on {@code kernel}, with no more views and no pictures. */
+    public static Report replay(Kernel kernel, BufferedReader in, String source) throws IOException {
+        return replay(kernel, in, source, List.of(), null);
+    }
+
     /**
      * Replays the trace read from {@code in} on {@code kernel}, from the calling thread, which must be outside
-     * every CPU context (it enters the kernel's CPUs in turn and leaves the last one at the end). The kernel
-     * keeps the state the trace left: blocks allocated and not freed in the trace stay allocated.
+     * every CPU context (it enters the kernel's CPUs in turn and leaves the last one at the end); then frees what
+     * the trace left allocated, drains the pcp lists and verifies (see the class comment). The report's timing has
+     * no boot time.
      *
-     * @param source the trace's name, for the summary
+     * @param source    the trace's name, for the report
+     * @param showPaths {@code Kernel.proc} paths of more views to read at the end of the trace
+     * @param pictures  what --plot draws, sampled as the trace replays; null for none
      * @throws IOException           when reading {@code in} fails
      * @throws IllegalStateException when the calling thread is inside a CPU context of another kernel, or
      *                               another thread drives this deterministic kernel
      */
-    public static ReplaySummary replay(Kernel kernel, BufferedReader in, String source) throws IOException {
+    public static Report replay(Kernel kernel, BufferedReader in, String source, List<String> showPaths,
+            Pictures pictures) throws IOException {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(source, "source");
-        return new TraceReplay(kernel).run(in, source);
+        return new TraceReplay(kernel, pictures).run(in, source, showPaths, 0);
     }
 
-    private ReplaySummary run(BufferedReader in, String source) throws IOException {
-        List<BuddyInfo> before = ProcBuddyinfo.read(kernel.mmState());
-        long start = System.nanoTime();
-        try {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                line(line);
+    /**
+     * Boots {@code machine} (deterministic mode), replays the trace read from {@code in} on it as {@link
+     * #replay(Kernel, BufferedReader, String, List, Pictures)} does, and shuts it down; the timing has the boot.
+     *
+     * @throws IOException when reading {@code in} fails
+     */
+    public static Report replay(Machine machine, BufferedReader in, String source, List<String> showPaths,
+            Pictures pictures) throws IOException {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(source, "source");
+        long t0 = System.nanoTime();
+        try (Kernel kernel = Kernel.boot(machine)) {
+            long bootNanos = System.nanoTime() - t0;
+            return new TraceReplay(kernel, pictures).run(in, source, showPaths, bootNanos);
+        }
+    }
+
+    private Report run(BufferedReader in, String source, List<String> showPaths, long bootNanos) throws IOException {
+        AllocStats[] byCpu = new AllocStats[nrCpus];
+        Arrays.fill(byCpu, stats); // one thread drives every CPU
+        try (Observation observation = new Observation(kernel, byCpu, showPaths, pictures)) {
+            long start = System.nanoTime();
+            long end;
+            long[] freed;
+            try {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    line(line);
+                }
+                end = System.nanoTime();
+                observation.end(stats.calls());
+                freed = cleanup();
+            } finally {
+                if (cpu != null) {
+                    cpu.exit();
+                    cpu = null;
+                }
             }
-        } finally {
-            if (cpu != null) {
-                cpu.exit();
-                cpu = null;
+            stats.addSteps(allocEvents + freeEvents + batchedFreeEvents);
+            Report.Verify verify = observation.verify(freed[0], freed[1]);
+            long replayNanos = end - start;
+            Report.Timing timing = new Report.Timing(bootNanos, replayNanos, System.nanoTime() - end,
+                    replayNanos == 0 ? 0 : stats.calls() * 1e9 / replayNanos);
+            return observation.report(null, replaySection(source), stats, verify, timing);
+        }
+    }
+
+    /**
+     * Frees the blocks the trace left allocated, in traced-pfn order, each on the CPU that allocated it, then
+     * drains every CPU's pcp lists; returns {blocks, pages}. Outside the counts, as a run's cleanup is.
+     */
+    private long[] cleanup() {
+        List<Map.Entry<Long, Block>> held = new ArrayList<>();
+        for (Map.Entry<Long, Block> e : blocks.entrySet()) {
+            if (e.getValue().page != 0) {
+                held.add(e);
             }
         }
-        long elapsed = System.nanoTime() - start;
-        List<BuddyInfo> after = ProcBuddyinfo.read(kernel.mmState());
-        List<String> problems = kernel.verify();
-        long blocksLeft = 0;
-        long pagesLeft = 0;
-        for (Block b : blocks.values()) {
-            if (b.page != 0) {
-                blocksLeft++;
-                pagesLeft += 1L << b.order;
-            }
+        held.sort(Map.Entry.comparingByKey());
+        long pages = 0;
+        for (Map.Entry<Long, Block> e : held) {
+            Block b = e.getValue();
+            cpu = kernel.cpus().switchTo(b.cpu);
+            alloc.__freePages(cpu, b.page, b.order);
+            b.page = 0;
+            pages += 1L << b.order;
         }
-        List<ReplaySummary.Skip> skips = new ArrayList<>();
-        skipped.forEach((reason, c) -> skips.add(new ReplaySummary.Skip(reason, c[0], c[1])));
-        List<ReplaySummary.OrderFailures> fails = new ArrayList<>();
-        failures.forEach((order, c) -> fails.add(new ReplaySummary.OrderFailures(order, c[0], c[1], c[2], c[3])));
-        return new ReplaySummary(source, kernel.machine().name(), nrCpus, traceCpus, lines, allocEvents, freeEvents,
-                batchedFreeEvents, replayed, impliedFrees, skips,
-                new ReplaySummary.Unparseable(unparseable, unparseableLines, firstProblem), otherEvents, lostEvents,
-                fails, blocksLeft, pagesLeft, before, after, problems, elapsed);
+        cpu = kernel.cpus().switchTo(0);
+        alloc.drainAllPages(0);
+        return new long[] {held.size(), pages};
+    }
+
+    private Report.Replay replaySection(String source) {
+        List<Report.Skip> skips = new ArrayList<>();
+        skipped.forEach((reason, c) -> skips.add(new Report.Skip(reason, c[0], c[1])));
+        List<Report.OrderFailures> fails = new ArrayList<>();
+        failures.forEach((order, c) -> fails.add(new Report.OrderFailures(order, c[0], c[1], c[2], c[3])));
+        return new Report.Replay(source, lines, allocEvents, freeEvents, batchedFreeEvents, replayed, impliedFrees,
+                skips, new Report.Unparseable(unparseable, unparseableLines, firstProblem), otherEvents, lostEvents,
+                traceCpus, fails);
     }
 
     private void line(String line) {
@@ -201,7 +278,7 @@ public final class TraceReplay {
         if (unparseable++ == 0) {
             firstProblem = problem;
         }
-        if (unparseableLines.size() < ReplaySummary.LINES_LISTED) {
+        if (unparseableLines.size() < Report.Replay.LINES_LISTED) {
             unparseableLines.add(number);
         }
     }
@@ -239,7 +316,7 @@ public final class TraceReplay {
             blocks.put(r.pfn(), b);
         } else if (!b.freed && b.page != 0) {
             // The trace hands out this pfn again without having freed it: a free the capture lost.
-            alloc.__freePages(cpuOf(r), b.page, b.order);
+            freePages(cpuOf(r), b);
             impliedFrees++;
         }
         b.order = order;
@@ -259,6 +336,7 @@ public final class TraceReplay {
             b.allocSkip = skip(SkipReason.ALLOC_KMM_FAILED, number);
         } else {
             b.page = page;
+            b.cpu = cpu.id();
             b.allocSkip = null;
             replayed++;
         }
@@ -278,6 +356,8 @@ public final class TraceReplay {
             failure(order)[1]++;
         } else {
             failure(order)[3]++;
+            call();
+            stats.free(order, false);
             alloc.__freePages(cpu, page, order);
         }
         replayed++;
@@ -301,13 +381,35 @@ public final class TraceReplay {
      */
     private long allocPages(PageTraceRecord r) {
         Cpu c = cpuOf(r);
+        int mask = stats.mask(r.gfpFlags());
+        call();
+        stats.beforeAllocation();
+        long page;
         try {
-            return alloc.allocPages(c, r.gfpFlags(), r.order());
+            page = alloc.allocPages(c, r.gfpFlags(), r.order());
         } catch (IllegalStateException e) {
             if ((r.gfpFlags() & Gfp.__GFP_NOFAIL) == 0) {
                 throw e;
             }
-            return 0; // __GFP_NOFAIL gave up: kmm has no reclaim to make progress with
+            page = 0; // __GFP_NOFAIL gave up: kmm has no reclaim to make progress with
+        }
+        stats.allocation(mask, r.order(), page != 0);
+        return page;
+    }
+
+    /** {@code __free_pages()} of replayed block {@code b} on {@code c}. */
+    private void freePages(Cpu c, Block b) {
+        call();
+        stats.free(b.order, b.cpu != c.id());
+        alloc.__freePages(c, b.page, b.order);
+        b.page = 0;
+    }
+
+    /** Counts an allocator call; every {@value #SAMPLE_CALLS} the pictures sample the free areas. */
+    private void call() {
+        long calls = stats.call();
+        if (pictures != null && calls % SAMPLE_CALLS == 0) {
+            pictures.sample(calls, kernel);
         }
     }
 
@@ -347,8 +449,7 @@ public final class TraceReplay {
             skip(SkipReason.FREE_ORDER_MISMATCH, number);
             return;
         }
-        alloc.__freePages(cpuOf(r), b.page, order);
-        b.page = 0;
+        freePages(cpuOf(r), b);
         replayed++;
         freed(b, null, batched);
     }

@@ -62,8 +62,8 @@ final class FragmentWorkload extends Workload {
         for (int t = 0; t < TYPES.length; t++) {
             s.count("fill: " + TYPE_NAMES[t] + " pages", filled[t]);
         }
-        s.count("fill: fallbacks", s.fallbacks);
-        s.count("fill: pageblock steals", s.steals);
+        s.count("fill: fallbacks", s.fallbacks());
+        s.count("fill: pageblock steals", s.steals());
 
         long freed = 0;
         for (int i = w.live.size() - 1; i >= 0; i--) {
@@ -75,8 +75,8 @@ final class FragmentWorkload extends Workload {
         }
         s.count("scatter: pages freed", freed);
 
-        long fallbacks = s.fallbacks;
-        long steals = s.steals;
+        long fallbacks = s.fallbacks();
+        long steals = s.steals();
         long requests = 0;
         long failed = 0;
         int maxOrder = w.buddy.maxOrder();
@@ -97,7 +97,7 @@ final class FragmentWorkload extends Workload {
         }
         s.count("high orders: requests", requests);
         s.count("high orders: failed", failed);
-        s.count("high orders: fallbacks", s.fallbacks - fallbacks);
-        s.count("high orders: pageblock steals", s.steals - steals);
+        s.count("high orders: fallbacks", s.fallbacks() - fallbacks);
+        s.count("high orders: pageblock steals", s.steals() - steals);
     }
 }

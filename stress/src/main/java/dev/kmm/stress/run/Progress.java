@@ -1,5 +1,7 @@
 package dev.kmm.stress.run;
 
+import dev.kmm.core.boot.Kernel;
+import dev.kmm.stress.report.Pictures;
 import java.text.DecimalFormat;
 import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
@@ -31,6 +33,33 @@ interface Progress extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * {@code inner}, sampling the free areas into {@code pictures} as the workers report their allocator calls
+     * (every {@value Worker#CALL_REPORT} of each).
+     */
+    static Progress sampling(Progress inner, Pictures pictures, Kernel kernel) {
+        long[] calls = {0}; // guarded by itself, so that samples come in the order of their counts
+        return new Progress() {
+            @Override
+            public void advance(long steps) {
+                inner.advance(steps);
+            }
+
+            @Override
+            public void calls(long delta) {
+                synchronized (calls) {
+                    calls[0] += delta;
+                    pictures.sample(calls[0], kernel);
+                }
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+            }
+        };
+    }
 
     /**
      * A terminal progress bar on stderr: steps done of {@code total} (unknown for a timed run: 0), steps per

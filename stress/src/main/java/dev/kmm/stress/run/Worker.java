@@ -5,6 +5,7 @@ import dev.kmm.concurrency.CpuContexts;
 import dev.kmm.core.boot.Kernel;
 import dev.kmm.core.pagealloc.Buddy;
 import dev.kmm.core.pagealloc.PageAlloc;
+import dev.kmm.stress.report.AllocStats;
 import java.util.SplittableRandom;
 
 /**
@@ -21,7 +22,7 @@ final class Worker {
     /** The longest time slice on one CPU, in steps. */
     static final int MAX_SLICE = 64;
     /** Orders up to this one are served by the per-CPU lists (PAGE_ALLOC_COSTLY_ORDER). */
-    static final int PCP_MAX_ORDER = 3;
+    static final int PCP_MAX_ORDER = AllocStats.PCP_MAX_ORDER;
 
     final int index;
     final Kernel kernel;
@@ -65,7 +66,7 @@ final class Worker {
 
     /** Counts one allocator call, reporting every {@value #CALL_REPORT}. */
     private void countOp() {
-        if (++stats.ops % CALL_REPORT == 0) {
+        if (stats.call() % CALL_REPORT == 0) {
             progress.calls(CALL_REPORT);
         }
     }
@@ -132,8 +133,7 @@ final class Worker {
     /** {@code alloc_pages(gfp, order)} on the current CPU; a page is held until step {@code dueAt}. */
     long allocPages(int mask, int gfp, int order, long dueAt) {
         countOp();
-        stats.attempts[mask][order]++;
-        stats.zoneLocked = false;
+        stats.beforeAllocation();
         long page = alloc.allocPages(cpu, gfp, order);
         return account(mask, order, page, dueAt, -1);
     }
@@ -141,8 +141,7 @@ final class Worker {
     /** {@code __alloc_pages(gfp, order, nid, NULL)}: the zonelist of node {@code nid}. */
     long allocPagesNode(int mask, int gfp, int order, int nid, long dueAt) {
         countOp();
-        stats.attempts[mask][order]++;
-        stats.zoneLocked = false;
+        stats.beforeAllocation();
         long page = alloc.__allocPages(cpu, gfp, order, nid, null);
         return account(mask, order, page, dueAt, nid);
     }
@@ -160,17 +159,9 @@ final class Worker {
                 }
             }
         }
+        stats.allocation(mask, order, page != 0);
         if (page == 0) {
-            stats.failures[mask][order]++;
             return 0;
-        }
-        stats.allocs++;
-        stats.pagesAllocated += 1L << order;
-        if (order <= PCP_MAX_ORDER) {
-            stats.pcpEligible++;
-            if (!stats.zoneLocked) {
-                stats.pcpHits++;
-            }
         }
         live.add(page, order, cpu.id(), dueAt);
         return page;
@@ -184,21 +175,18 @@ final class Worker {
      */
     int allocPagesBulk(int mask, int gfp, int n, long[] pages, long dueAt) {
         countOp();
-        stats.zoneLocked = false;
+        stats.beforeAllocation();
         int got = alloc.allocPagesBulk(cpu, gfp, alloc.numaNodeId(cpu), null, n, pages);
+        stats.bulkAllocation(mask, n, got);
         stats.bursts++;
         stats.bulkAsked += n;
         stats.bulkGot += got;
-        stats.attempts[mask][0] += n;
-        stats.failures[mask][0] += n - got;
-        stats.allocs += got;
-        stats.pagesAllocated += got;
         if (got == 0) {
             stats.emptyBursts++;
         } else if (got < n) {
             stats.shortBursts++;
         }
-        if (stats.zoneLocked) {
+        if (stats.zoneLocked()) {
             stats.lockedBursts++;
         }
         for (int i = 0; i < got; i++) {
@@ -216,11 +204,7 @@ final class Worker {
         live.remove(i);
         countOp();
         alloc.__freePages(cpu, page, order);
-        stats.frees++;
-        stats.pagesFreed += 1L << order;
-        if (from != cpu.id()) {
-            stats.remoteFrees++;
-        }
+        stats.free(order, from != cpu.id());
     }
 
     /** Frees every block still held, outside the counts; returns {blocks, pages}. */

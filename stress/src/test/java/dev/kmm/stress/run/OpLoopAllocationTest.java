@@ -40,7 +40,7 @@ class OpLoopAllocationTest {
             long before = threads.getCurrentThreadAllocatedBytes();
             mixed.run();
             long bytes = threads.getCurrentThreadAllocatedBytes() - before;
-            assertTrue(w.steps == steps && stats.allocs > steps / 3, "the workload ran");
+            assertTrue(w.steps == steps && stats.allocations() > steps / 3, "the workload ran");
             long arrays = 0;
             for (long n = 2048; n <= w.live.capacity(); n *= 2) {
                 arrays += n * (Long.BYTES + Long.BYTES + Byte.BYTES + Short.BYTES) + 4 * 16;

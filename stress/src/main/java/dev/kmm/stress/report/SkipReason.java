@@ -1,9 +1,9 @@
-package dev.kmm.stress.replay;
+package dev.kmm.stress.report;
 
 /**
- * Why a traced page event was not replayed on the kmm machine. The allocation reasons have a matching free
- * reason ({@link #whenFreed()}): a later free of a page whose allocation was skipped is skipped too, for the
- * same cause.
+ * Why a traced page event was not replayed on the kmm machine, in a replay's report ({@link Report.Replay}). The
+ * allocation reasons have a matching free reason ({@link #whenFreed()}): a later free of a page whose allocation
+ * was skipped is skipped too, for the same cause.
  */
 public enum SkipReason {
     /** The traced order is at least the machine's {@code MAX_ORDER}: the trace came from another configuration. */

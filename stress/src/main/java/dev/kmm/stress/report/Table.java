@@ -1,4 +1,4 @@
-package dev.kmm.stress.run;
+package dev.kmm.stress.report;
 
 import java.util.ArrayList;
 import java.util.List;

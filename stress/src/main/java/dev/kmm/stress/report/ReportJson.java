@@ -1,4 +1,4 @@
-package dev.kmm.stress.run;
+package dev.kmm.stress.report;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
- * The report as one JSON document: the fields of {@link RunReport}, host times only under {@code "timing"}.
- * Absent sections (bulk, numa off their workloads) are left out.
+ * The report as one JSON document: the fields of {@link Report}, host times only under {@code "timing"}. Absent
+ * sections (the run's or the replay's, bulk and numa off their workloads) are left out.
  */
 public final class ReportJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -21,12 +21,9 @@ public final class ReportJson {
     }
 
     /** The document, ending with a newline; without {@code "timing"} when {@code timing} is false. */
-    public static String render(RunReport r, boolean timing) {
-        RunReport doc = timing ? r : new RunReport(r.setup(), r.totals(), r.orders(), r.failures(), r.pcp(),
-                r.fallbacks(), r.bulk(), r.numa(), r.watermarks(), r.workloadCounters(), r.warnAlloc(), r.views(), r.verify(),
-                null);
+    public static String render(Report r, boolean timing) {
         try {
-            return MAPPER.writeValueAsString(doc) + "\n";
+            return MAPPER.writeValueAsString(timing ? r : r.withoutTiming()) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the report as JSON: " + e.getMessage(), e);
         }
