@@ -876,7 +876,10 @@ public final class EarlyBoot implements AutoCloseable {
                     memory.putLong(zone + cmaPages, memory.getLong(zone + cmaPages) + pageblock);
                 }
             } else {
+                // not_in_zone: the pages are useless for CMA, so they go to the buddy allocator as ordinary ones.
                 freeReservedArea(a.base(), a.base() + a.size());
+                totalcmaPages -= a.size() >>> PAGE_SHIFT;
+                log.err("CMA area " + a.name() + " could not be activated");
             }
         }
     }

@@ -193,4 +193,23 @@ class Arm64BootTest {
             assertTrue(k.dmesg().contains("Memory limited to 1024MB"));
         }
     }
+
+    /**
+     * A CMA area across the start of ZONE_MOVABLE (kernelcore=512M of 1 GiB puts it at 0x60000000):
+     * cma_activate_area() finds two zones, frees the pages as ordinary ones, takes them out of totalcma_pages and
+     * says the area could not be activated. (The Memory: line, printed before the initcalls, still counts them.)
+     */
+    @Test
+    void aCmaAreaAcrossTwoZonesIsNotActivated() {
+        try (Kernel k = Kernel.boot(qemuRun(1L << 30, "kernelcore=512M cma=64M@0x5e000000"))) {
+            assertTrue(k.dmesg().contains("cma: Reserved 64 MiB at 0x000000005e000000"), String.join("\n", k.dmesg()));
+            assertTrue(k.dmesg().contains("CMA area reserved could not be activated"), String.join("\n", k.dmesg()));
+            assertEquals(0, k.totalcmaPages());
+            for (ZoneInfo z : k.zones()) {
+                assertEquals(0, z.cmaPages(), z.name());
+            }
+            assertTrue(k.proc("/proc/meminfo").contains("\nCmaTotal:              0 kB\n"), k.proc("/proc/meminfo"));
+            assertEquals(java.util.List.of(), k.verify());
+        }
+    }
 }
