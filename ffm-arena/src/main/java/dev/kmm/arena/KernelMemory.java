@@ -13,11 +13,12 @@ import java.util.Objects;
  * <p>Structures in simulated RAM hold kernel virtual addresses, as the kernel's do (a
  * {@code list_head.next} is a direct-map or vmemmap address). A {@code KernelMemory} is a
  * short, fixed list of VA regions, each backed by a {@link MemorySegment}; resolving an address
- * is one unsigned compare and one subtraction per region tried. The two regions the allocator
- * hot paths touch (the direct map and the memmap) are tried first, from final fields.
+ * is one unsigned compare and one subtraction per region tried. The first two regions, which the
+ * allocator's hot paths touch (the memmap and the direct map), are tried first and, when native, accessed at
+ * their host addresses without the segment's own checks; the others go through their segments.
  *
  * <p>All accessors take kernel virtual addresses. An address outside every region raises
- * {@link BadAddressException}: nothing is read or written.
+ * {@link BadAddressException}: nothing is read or written. So does every address after {@link #release()}.
  */
 public final class KernelMemory {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
