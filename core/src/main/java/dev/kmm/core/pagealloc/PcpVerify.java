@@ -30,6 +30,7 @@ public final class PcpVerify {
     private final PerCpuPageset pcps;
     private final long zone;
     private final List<String> violations = new ArrayList<>();
+    private int dropped;
     private final Set<Long> seen = new HashSet<>();
     /** The pages on the zone's pcp lists and remote-free llists, by {@code pfn - zone_start_pfn}. */
     private final BitSet held = new BitSet();
@@ -49,7 +50,7 @@ public final class PcpVerify {
     public static List<String> verifyZone(PageAlloc alloc, long zone) {
         PcpVerify v = new PcpVerify(alloc, zone);
         v.run();
-        return List.copyOf(v.violations);
+        return List.copyOf(v.violations());
     }
 
     /**
@@ -75,10 +76,26 @@ public final class PcpVerify {
     public static List<String> verifyAll(PageAlloc alloc, long zone, LongPredicate present) {
         PcpVerify v = new PcpVerify(alloc, zone);
         v.run();
-        List<String> out = new ArrayList<>(v.violations);
+        List<String> out = new ArrayList<>(v.violations());
         out.addAll(BuddyVerify.verifyZone(alloc.buddy(), zone, v.held,
                 item -> alloc.vmstat().zonePageStateSnapshot(zone, item), alloc.highOrderBlocks(), present));
         return List.copyOf(out);
+    }
+
+    /** Keeps at most {@link BuddyVerify#MAX_REPORTED} violations, counting the rest. */
+    private void report(String message) {
+        if (violations.size() < BuddyVerify.MAX_REPORTED) {
+            violations.add(message);
+        } else {
+            dropped++;
+        }
+    }
+
+    private List<String> violations() {
+        if (dropped > 0) {
+            violations.add("... and " + dropped + " more violations of the per-cpu pagesets");
+        }
+        return violations;
     }
 
     private void run() {
@@ -89,7 +106,7 @@ public final class PcpVerify {
                 pages += walkList(cpu, pindex, pcps.list(pcp, pindex));
             }
             if (pages != pcps.count(pcp)) {
-                violations.add(String.format("CPU %d: count is %d but its lists hold %d pages", cpu, pcps.count(pcp),
+                report(String.format("CPU %d: count is %d but its lists hold %d pages", cpu, pcps.count(pcp),
                         pages));
             }
             long limit = buddy.zoneEndPfn(zone) - buddy.zoneStartPfn(zone);
@@ -97,7 +114,7 @@ public final class PcpVerify {
             for (long node = mem.getLongVolatile(pcps.remoteFreeList(pcp) + Llist.FIRST); node != 0;
                     node = Llist.next(mem, node)) {
                 if (++n > limit) {
-                    violations.add(String.format("CPU %d: the remote-free llist does not end", cpu));
+                    report(String.format("CPU %d: the remote-free llist does not end", cpu));
                     break;
                 }
                 long page = node - PageLayout.PCP_LIST;
@@ -114,11 +131,11 @@ public final class PcpVerify {
         long prev = head;
         for (long pos = ListHead.next(mem, head); pos != head; pos = ListHead.next(mem, pos)) {
             if (!mem.isMapped(pos, ListHead.SIZE) || ListHead.prev(mem, pos) != prev) {
-                violations.add(String.format("%s: entry 0x%x after 0x%x is badly linked", where, pos, prev));
+                report(String.format("%s: entry 0x%x after 0x%x is badly linked", where, pos, prev));
                 return pages;
             }
             if (pages >> order >= limit) {
-                violations.add(where + " does not return to its head");
+                report(where + " does not return to its head");
                 return pages;
             }
             checkPage(where, pos - PageLayout.PCP_LIST, order);
@@ -133,22 +150,22 @@ public final class PcpVerify {
         String what = String.format("%s: pfn 0x%x (order %d)", where, pfn, order);
         if (pfn < buddy.zoneStartPfn(zone) || pfn + (1L << order) > buddy.zoneEndPfn(zone)
                 || (pfn & ((1L << order) - 1)) != 0) {
-            violations.add(what + " is misaligned or outside the zone");
+            report(what + " is misaligned or outside the zone");
             return;
         }
         if (!seen.add(pfn)) {
-            violations.add(what + " is on more than one list");
+            report(what + " is on more than one list");
         }
         int from = (int) (pfn - buddy.zoneStartPfn(zone));
         held.set(from, from + (1 << order));
         if (PageRef.pageRefCount(mem, page) != 0 || mem.getInt(page + PageLayout.MAPCOUNT) != -1
                 || PageType.pageBuddy(mem, page)) {
-            violations.add(String.format("%s is not a free pcp page: refcount %d, mapcount/type 0x%08x", what,
+            report(String.format("%s is not a free pcp page: refcount %d, mapcount/type 0x%08x", what,
                     PageRef.pageRefCount(mem, page), mem.getInt(page + PageLayout.MAPCOUNT)));
         }
         long mt = mem.getLong(page + PageLayout.INDEX);
         if (mt < 0 || mt >= buddy.freeArea().migrateTypes() || buddy.isMigrateIsolate((int) mt)) {
-            violations.add(what + " caches migrate type " + mt);
+            report(what + " caches migrate type " + mt);
         }
     }
 }

@@ -190,4 +190,30 @@ class BootedPageAllocTest {
         k.close();
         org.junit.jupiter.api.Assertions.assertThrows(dev.kmm.arena.BadAddressException.class, () -> mem.getLong(zone));
     }
+
+    /** Like BuddyVerify, the pcp check lists at most MAX_REPORTED violations and counts the rest. */
+    @Test
+    void pcpViolationsAreCapped() {
+        try (Kernel k = Kernel.boot(Machines.vexpressA9())) {
+            long normal = k.zone(0, "Normal").address();
+            long[] pages = new long[300];
+            try (Cpu cpu = k.cpus().enter(0)) {
+                for (int i = 0; i < pages.length; i++) {
+                    pages[i] = k.pageAlloc().allocPages(cpu, Gfp.GFP_KERNEL, 0);
+                }
+                for (long p : pages) {
+                    k.pageAlloc().__freePages(cpu, p, 0);
+                }
+            }
+            int onPcp = k.pageAlloc().pcp().count(k.pageAlloc().pcp().pcp(normal, 0));
+            assertTrue(onPcp > dev.kmm.core.pagealloc.BuddyVerify.MAX_REPORTED, "pages on CPU 0's lists: " + onPcp);
+            for (long p : pages) {
+                dev.kmm.core.page.PageRef.setPageCount(k.memory(), p, 1); // each now looks in use on a pcp list
+            }
+            List<String> problems = dev.kmm.core.pagealloc.PcpVerify.verifyZone(k.pageAlloc(), normal);
+            assertEquals(dev.kmm.core.pagealloc.BuddyVerify.MAX_REPORTED + 1, problems.size());
+            assertEquals("... and " + (onPcp - dev.kmm.core.pagealloc.BuddyVerify.MAX_REPORTED)
+                    + " more violations of the per-cpu pagesets", problems.get(problems.size() - 1));
+        }
+    }
 }
