@@ -33,14 +33,14 @@ public final class Pagesets {
 
     private final KernelMemory mem;
     private final KernelLayouts layouts;
-    private final long[] perCpuOffset;
+    private final PerCpuAreas areas;
     private final long bootPageset;
     private final long bootZonestats;
 
-    private Pagesets(KernelMemory mem, KernelLayouts layouts, long[] perCpuOffset, long bootPageset, long bootZonestats) {
+    private Pagesets(KernelMemory mem, KernelLayouts layouts, PerCpuAreas areas, long bootPageset, long bootZonestats) {
         this.mem = mem;
         this.layouts = layouts;
-        this.perCpuOffset = perCpuOffset;
+        this.areas = areas;
         this.bootPageset = bootPageset;
         this.bootZonestats = bootZonestats;
     }
@@ -53,14 +53,10 @@ public final class Pagesets {
     static Pagesets zonePcpInit(EarlyBoot b, NodeStructs structs, PerCpuAreas areas) {
         KernelMemory mem = b.memory();
         KernelLayouts layouts = b.layouts();
-        long[] offsets = new long[areas.nrCpus()];
-        for (int cpu = 0; cpu < offsets.length; cpu++) {
-            offsets[cpu] = areas.perCpuOffset(cpu);
-        }
         long bootPageset = areas.reserve(layouts.perCpuPages().size, CACHELINE);
         long bootZonestats = areas.reserve(layouts.perCpuZonestat().size, 8);
-        Pagesets p = new Pagesets(mem, layouts, offsets, bootPageset, bootZonestats);
-        for (int cpu = 0; cpu < offsets.length; cpu++) {
+        Pagesets p = new Pagesets(mem, layouts, areas, bootPageset, bootZonestats);
+        for (int cpu = 0; cpu < areas.nrCpus(); cpu++) {
             p.perCpuPagesInit(p.perCpuPtr(bootPageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
             p.zeroPerCpu(bootZonestats, layouts.perCpuZonestat().size, cpu);
         }
@@ -81,7 +77,7 @@ public final class Pagesets {
      * @throws IllegalStateException when the static variables placed so far overflow the static area, or the
      *                               structures the dynamic area
      */
-    void setupPerCpuPageset(EarlyBoot b, NodeStructs structs, PcpuFirstChunk.Result pcpu, PerCpuAreas areas) {
+    void setupPerCpuPageset(EarlyBoot b, NodeStructs structs, PcpuFirstChunk.Result pcpu) {
         PerCpuPagesLayout pcpL = layouts.perCpuPages();
         PerCpuZonestatLayout zsL = layouts.perCpuZonestat();
         PerCpuNodestatLayout nsL = layouts.perCpuNodestat();
@@ -99,7 +95,7 @@ public final class Pagesets {
                 long zone = structs.zone(node.nid(), zi.zoneType());
                 long pageset = areas.reserve(pcpL.size, CACHELINE);
                 long zonestats = areas.reserve(zsL.size, 8);
-                for (int cpu = 0; cpu < perCpuOffset.length; cpu++) {
+                for (int cpu = 0; cpu < areas.nrCpus(); cpu++) {
                     zeroPerCpu(zonestats, zsL.size, cpu);
                     perCpuPagesInit(perCpuPtr(pageset, cpu), Watermarks.PcpLimits.BOOT_PAGESET);
                 }
@@ -107,7 +103,7 @@ public final class Pagesets {
                 mem.putLong(zone + layouts.zone().perCpuZonestats, zonestats);
             }
             long nodestats = areas.reserve(nsL.size, 8);
-            for (int cpu = 0; cpu < perCpuOffset.length; cpu++) {
+            for (int cpu = 0; cpu < areas.nrCpus(); cpu++) {
                 zeroPerCpu(nodestats, nsL.size, cpu);
             }
             mem.putLong(structs.pgdat(node.nid()) + layouts.pglistData().perCpuNodestats, nodestats);
@@ -154,7 +150,7 @@ public final class Pagesets {
         }
         long zonestats = mem.getLong(zone + layouts.zone().perCpuZonestats);
         long nodestats = mem.getLong(structs.pgdat(l.zone().nid()) + layouts.pglistData().perCpuNodestats);
-        for (int cpu = 0; cpu < perCpuOffset.length; cpu++) {
+        for (int cpu = 0; cpu < areas.nrCpus(); cpu++) {
             pagesetUpdate(perCpuPtr(pageset, cpu), l.pcp());
             mem.putByte(perCpuPtr(zonestats, cpu) + layouts.perCpuZonestat().statThreshold, (byte) l.statThreshold());
             long nodeThreshold = perCpuPtr(nodestats, cpu) + layouts.perCpuNodestat().statThreshold;
@@ -169,7 +165,7 @@ public final class Pagesets {
     void zeroNodeThresholds(NodeStructs structs, int[] nids) {
         for (int nid : nids) {
             long nodestats = mem.getLong(structs.pgdat(nid) + layouts.pglistData().perCpuNodestats);
-            for (int cpu = 0; cpu < perCpuOffset.length; cpu++) {
+            for (int cpu = 0; cpu < areas.nrCpus(); cpu++) {
                 mem.putByte(perCpuPtr(nodestats, cpu) + layouts.perCpuNodestat().statThreshold, (byte) 0);
             }
         }
@@ -177,17 +173,17 @@ public final class Pagesets {
 
     /** {@code __per_cpu_offset[cpu]}: the VA of CPU {@code cpu}'s unit. */
     public long perCpuOffset(int cpu) {
-        return perCpuOffset[cpu];
+        return areas.perCpuOffset(cpu);
     }
 
     /** {@code per_cpu_ptr(ptr, cpu)}. */
     public long perCpuPtr(long ptr, int cpu) {
-        return ptr + perCpuOffset[cpu];
+        return areas.perCpuPtr(ptr, cpu);
     }
 
     /** The number of possible CPUs. */
     public int nrCpus() {
-        return perCpuOffset.length;
+        return areas.nrCpus();
     }
 
 }

@@ -67,7 +67,7 @@ final class StartKernel {
             b.pageAlloc(cpus, alloc);
             arch.memInit(b);
             memInitPrintInfo(b);
-            pagesets.setupPerCpuPageset(b, b.structs(), pcpu, areas);
+            pagesets.setupPerCpuPageset(b, b.structs(), pcpu);
             arch.checkBugs(b);
 
             // core_initcall(cma_init_reserved_areas): each CMA area's pageblocks join its zone.
@@ -131,7 +131,7 @@ final class StartKernel {
     private static PageAlloc pageAlloc(EarlyBoot b, CpuContexts cpus, KmemTrace trace, LongSupplier localClock) {
         Machine m = b.machine();
         int[] cpuToNode = new int[m.cpus()];
-        if (b.config().numa() && m.numa().isPresent() && !b.params().numaOff()) {
+        if (numaInEffect(b)) {
             for (int c = 0; c < cpuToNode.length; c++) {
                 cpuToNode[c] = m.cpuNode(c);
             }
@@ -419,10 +419,15 @@ final class StartKernel {
         }
     }
 
+    /** Whether the CPUs sit on the machine's nodes: CONFIG_NUMA, a NUMA machine, and no {@code numa=off}. */
+    private static boolean numaInEffect(EarlyBoot b) {
+        return b.config().numa() && b.machine().numa().isPresent() && !b.params().numaOff();
+    }
+
     /** The online CPUs per node: all on node 0 without NUMA (or with {@code numa=off}). */
     static Cpus cpus(EarlyBoot b) {
         Machine m = b.machine();
-        if (!b.config().numa() || m.numa().isEmpty() || b.params().numaOff()) {
+        if (!numaInEffect(b)) {
             return Cpus.uma(m.cpus());
         }
         int[] perNode = new int[b.zones().nodes().size()];
