@@ -6,6 +6,7 @@ import dev.kmm.core.boot.Kernel;
 import dev.kmm.core.boot.Machine;
 import dev.kmm.core.boot.ZoneInfo;
 import dev.kmm.core.pagealloc.Buddy;
+import dev.kmm.core.proc.ProcVmstat;
 import dev.kmm.stress.report.Observation;
 import dev.kmm.stress.report.Pictures;
 import dev.kmm.stress.report.Report;
@@ -269,16 +270,12 @@ public final class Runner {
 
     /** The numa_* lines of /proc/vmstat. */
     private static Map<String, Long> numaVmstat(Kernel kernel) {
+        Map<String, Long> counters = ProcVmstat.read(kernel.mmState()).counters();
         Map<String, Long> out = new LinkedHashMap<>();
-        for (String line : kernel.proc("/proc/vmstat").split("\n")) {
-            int sp = line.indexOf(' ');
-            if (sp > 0) {
-                String name = line.substring(0, sp);
-                for (String item : NUMA_ITEMS) {
-                    if (item.equals(name)) {
-                        out.put(name, Long.parseLong(line.substring(sp + 1).strip()));
-                    }
-                }
+        for (String item : NUMA_ITEMS) {
+            Long v = counters.get(item);
+            if (v != null) {
+                out.put(item, v);
             }
         }
         return out;
